@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Configures and builds one CMake preset (default: release). Uses ccache when present.
+# Usage: scripts/build.sh [dev|release|asan-ubsan|ci] [extra cmake --build args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${1:-release}"
+shift || true
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$(nproc)" "$@"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds, and runs every test.
+#   1. release build with warnings as errors (preset ci) and all CTest labels
+#      (unit, integration, e2e, slow)
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build of the unit tests
+#   3. formatting and static analysis (scripts/lint.sh)
+# Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+scripts/setup.sh
+
+echo "== build (ci preset) and run all tests"
+scripts/build.sh ci
+ctest --preset ci -j "$(nproc)"
+
+if [[ "${1:-}" != "--quick" ]]; then
+  echo "== sanitizers (asan-ubsan preset): unit tests"
+  scripts/build.sh asan-ubsan
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --preset asan-ubsan -j "$(nproc)"
+
+  echo "== lint"
+  scripts/lint.sh
+fi
+echo "== all tests passed in $(($(date +%s) - start)) s"

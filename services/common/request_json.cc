@@ -1,0 +1,466 @@
+#include "services/common/request_json.h"
+
+#include <cmath>
+#include <initializer_list>
+#include <set>
+#include <string>
+
+namespace pfopt::service {
+
+namespace {
+
+using nlohmann::json;
+
+const char* TypeName(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return "an unsupported value";
+  }
+}
+
+std::string Join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string Index(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+tl::unexpected<Error> TypeError(const json& value, const std::string& path, const char* expected) {
+  return InvalidArgument(path + " must be " + expected + ", got " + TypeName(value), path);
+}
+
+Status CheckKeys(const json& object, const std::string& path,
+                 std::initializer_list<const char*> allowed) {
+  const std::set<std::string> known(allowed.begin(), allowed.end());
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (known.count(it.key()) == 0) {
+      std::string list;
+      for (const char* name : allowed) {
+        if (!list.empty()) list += ", ";
+        list += name;
+      }
+      const std::string where = path.empty() ? "the request" : path;
+      return InvalidArgument(
+          "unknown field '" + it.key() + "' in " + where + "; expected one of: " + list,
+          Join(path, it.key()));
+    }
+  }
+  return Ok();
+}
+
+Result<double> Number(const json& value, const std::string& path) {
+  if (!value.is_number()) return TypeError(value, path, "a number");
+  const double x = value.get<double>();
+  if (!std::isfinite(x)) return InvalidArgument(path + " must be finite", path);
+  return x;
+}
+
+Result<std::optional<double>> OptionalNumber(const json& object, const char* key,
+                                             const std::string& path) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::optional<double>();
+  auto x = Number(*it, Join(path, key));
+  if (!x) return tl::unexpected(x.error());
+  return std::optional<double>(*x);
+}
+
+Result<std::string> String(const json& value, const std::string& path) {
+  if (!value.is_string()) return TypeError(value, path, "a string");
+  return value.get<std::string>();
+}
+
+// Array of numbers where null = missing (NaN).
+Result<std::vector<double>> History(const json& value, const std::string& path) {
+  if (!value.is_array()) return TypeError(value, path, "an array of numbers (null = missing)");
+  std::vector<double> out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const json& item = value[i];
+    if (item.is_null()) {
+      out.push_back(kNaN);
+      continue;
+    }
+    auto x = Number(item, Index(path, i));
+    if (!x) return tl::unexpected(x.error());
+    out.push_back(*x);
+  }
+  return out;
+}
+
+Result<std::map<std::string, double>> NumberMap(const json& value, const std::string& path) {
+  if (!value.is_object()) return TypeError(value, path, "an object of numbers");
+  std::map<std::string, double> out;
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    auto x = Number(it.value(), Join(path, it.key()));
+    if (!x) return tl::unexpected(x.error());
+    out[it.key()] = *x;
+  }
+  return out;
+}
+
+template <class E>
+Result<E> EnumValue(const json& value, const std::string& path, const char* what) {
+  if (!value.is_string()) return TypeError(value, path, "a string");
+  auto parsed = EnumFromString<E>(value.get<std::string>(), what);
+  if (!parsed) return tl::unexpected(Error(parsed.error().code(), parsed.error().message(), path));
+  return *parsed;
+}
+
+#define PFOPT_ASSIGN(target, expr)                                  \
+  do {                                                              \
+    auto pfopt_value_ = (expr);                                     \
+    if (!pfopt_value_) return tl::unexpected(pfopt_value_.error()); \
+    target = std::move(*pfopt_value_);                              \
+  } while (false)
+
+Result<StrategyDefinition> ParseStrategy(const json& value, const std::string& path) {
+  if (!value.is_object()) return TypeError(value, path, "an object");
+  PFOPT_RETURN_IF_ERROR(CheckKeys(value, path,
+                                  {"id", "returns", "prices", "expected_return", "sector",
+                                   "current_weight", "market_cap", "min_weight", "max_weight"}));
+  StrategyDefinition s;
+  auto id = value.find("id");
+  if (id == value.end()) return InvalidArgument(path + ".id is required", Join(path, "id"));
+  PFOPT_ASSIGN(s.id, String(*id, Join(path, "id")));
+  if (auto it = value.find("returns"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(s.returns, History(*it, Join(path, "returns")));
+  }
+  if (auto it = value.find("prices"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(s.prices, History(*it, Join(path, "prices")));
+  }
+  PFOPT_ASSIGN(s.expected_return, OptionalNumber(value, "expected_return", path));
+  if (auto it = value.find("sector"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(s.sector, String(*it, Join(path, "sector")));
+  }
+  PFOPT_ASSIGN(s.current_weight, OptionalNumber(value, "current_weight", path));
+  PFOPT_ASSIGN(s.market_cap, OptionalNumber(value, "market_cap", path));
+  PFOPT_ASSIGN(s.min_weight, OptionalNumber(value, "min_weight", path));
+  PFOPT_ASSIGN(s.max_weight, OptionalNumber(value, "max_weight", path));
+  return s;
+}
+
+Result<OptimizationConstraints> ParseConstraints(const json& value, const std::string& path) {
+  if (!value.is_object()) return TypeError(value, path, "an object");
+  PFOPT_RETURN_IF_ERROR(CheckKeys(value, path,
+                                  {"min_weight", "max_weight", "sector_limits", "sector_minimums",
+                                   "turnover_limit", "leverage_limit", "budget"}));
+  OptimizationConstraints c;
+  PFOPT_ASSIGN(c.min_weight, OptionalNumber(value, "min_weight", path));
+  PFOPT_ASSIGN(c.max_weight, OptionalNumber(value, "max_weight", path));
+  if (auto it = value.find("sector_limits"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(c.sector_limits, NumberMap(*it, Join(path, "sector_limits")));
+  }
+  if (auto it = value.find("sector_minimums"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(c.sector_minimums, NumberMap(*it, Join(path, "sector_minimums")));
+  }
+  PFOPT_ASSIGN(c.turnover_limit, OptionalNumber(value, "turnover_limit", path));
+  PFOPT_ASSIGN(c.leverage_limit, OptionalNumber(value, "leverage_limit", path));
+  PFOPT_ASSIGN(c.budget, OptionalNumber(value, "budget", path));
+  return c;
+}
+
+Result<BlackLittermanParameters> ParseBlackLitterman(const json& value, const std::string& path) {
+  if (!value.is_object()) return TypeError(value, path, "an object");
+  PFOPT_RETURN_IF_ERROR(
+      CheckKeys(value, path, {"market_caps", "tau", "market_returns", "views", "omega"}));
+  BlackLittermanParameters bl;
+  bl.present = true;
+  if (auto it = value.find("market_caps"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(bl.market_caps, NumberMap(*it, Join(path, "market_caps")));
+  }
+  PFOPT_ASSIGN(bl.tau, OptionalNumber(value, "tau", path));
+  if (auto it = value.find("market_returns"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(bl.market_returns, History(*it, Join(path, "market_returns")));
+  }
+  if (auto it = value.find("views"); it != value.end() && !it->is_null()) {
+    if (!it->is_array()) return TypeError(*it, Join(path, "views"), "an array");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const std::string vpath = Index(Join(path, "views"), i);
+      const json& v = (*it)[i];
+      if (!v.is_object()) return TypeError(v, vpath, "an object");
+      PFOPT_RETURN_IF_ERROR(CheckKeys(v, vpath, {"assets", "return", "confidence"}));
+      BlackLittermanView view;
+      if (auto a = v.find("assets"); a != v.end()) {
+        PFOPT_ASSIGN(view.assets, NumberMap(*a, Join(vpath, "assets")));
+      }
+      auto q = v.find("return");
+      if (q == v.end())
+        return InvalidArgument(vpath + ".return is required", Join(vpath, "return"));
+      PFOPT_ASSIGN(view.expected, Number(*q, Join(vpath, "return")));
+      PFOPT_ASSIGN(view.confidence, OptionalNumber(v, "confidence", vpath));
+      bl.views.push_back(std::move(view));
+    }
+  }
+  if (auto it = value.find("omega"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(bl.omega, String(*it, Join(path, "omega")));
+  }
+  return bl;
+}
+
+Result<RiskParameters> ParseRiskParameters(const json& value, const std::string& path) {
+  if (!value.is_object()) return TypeError(value, path, "an object");
+  PFOPT_RETURN_IF_ERROR(CheckKeys(value, path,
+                                  {"risk_free_rate",
+                                   "periods_per_year",
+                                   "expected_returns_estimator",
+                                   "covariance_estimator",
+                                   "expected_returns",
+                                   "covariance",
+                                   "risk_aversion",
+                                   "target_volatility",
+                                   "target_return",
+                                   "l2_gamma",
+                                   "risk_budgets",
+                                   "hrp_linkage",
+                                   "black_litterman",
+                                   "robust",
+                                   "cvar",
+                                   "objective_weights",
+                                   "compounding",
+                                   "ema_span",
+                                   "covariance_span",
+                                   "semicovariance_benchmark",
+                                   "shrinkage",
+                                   "missing_data",
+                                   "market_returns"}));
+  RiskParameters r;
+  std::optional<double> number;
+  PFOPT_ASSIGN(number, OptionalNumber(value, "risk_free_rate", path));
+  if (number) r.risk_free_rate = *number;
+  PFOPT_ASSIGN(number, OptionalNumber(value, "periods_per_year", path));
+  if (number) r.periods_per_year = *number;
+  if (auto it = value.find("expected_returns_estimator"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(r.expected_returns_estimator,
+                 EnumValue<ExpectedReturnsMethod>(*it, Join(path, "expected_returns_estimator"),
+                                                  "expected returns estimator"));
+  }
+  if (auto it = value.find("covariance_estimator"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(
+        r.covariance_estimator,
+        EnumValue<RiskModel>(*it, Join(path, "covariance_estimator"), "covariance estimator"));
+  }
+  if (auto it = value.find("expected_returns"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(r.expected_returns, NumberMap(*it, Join(path, "expected_returns")));
+  }
+  if (auto it = value.find("covariance"); it != value.end() && !it->is_null()) {
+    const std::string cpath = Join(path, "covariance");
+    if (!it->is_object()) return TypeError(*it, cpath, "an object of objects of numbers");
+    for (auto row = it->begin(); row != it->end(); ++row) {
+      PFOPT_ASSIGN(r.covariance[row.key()], NumberMap(row.value(), Join(cpath, row.key())));
+    }
+  }
+  PFOPT_ASSIGN(r.risk_aversion, OptionalNumber(value, "risk_aversion", path));
+  PFOPT_ASSIGN(r.target_volatility, OptionalNumber(value, "target_volatility", path));
+  PFOPT_ASSIGN(r.target_return, OptionalNumber(value, "target_return", path));
+  PFOPT_ASSIGN(number, OptionalNumber(value, "l2_gamma", path));
+  if (number) r.l2_gamma = *number;
+  if (auto it = value.find("risk_budgets"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(r.risk_budgets, NumberMap(*it, Join(path, "risk_budgets")));
+  }
+  if (auto it = value.find("hrp_linkage"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(r.hrp_linkage, String(*it, Join(path, "hrp_linkage")));
+  }
+  if (auto it = value.find("black_litterman"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(r.black_litterman, ParseBlackLitterman(*it, Join(path, "black_litterman")));
+  }
+  if (auto it = value.find("robust"); it != value.end() && !it->is_null()) {
+    const std::string rpath = Join(path, "robust");
+    if (!it->is_object()) return TypeError(*it, rpath, "an object");
+    PFOPT_RETURN_IF_ERROR(CheckKeys(*it, rpath, {"uncertainty", "confidence", "kappa"}));
+    r.robust.present = true;
+    if (auto u = it->find("uncertainty"); u != it->end() && !u->is_null()) {
+      PFOPT_ASSIGN(r.robust.uncertainty, String(*u, Join(rpath, "uncertainty")));
+    }
+    PFOPT_ASSIGN(r.robust.confidence, OptionalNumber(*it, "confidence", rpath));
+    PFOPT_ASSIGN(r.robust.kappa, OptionalNumber(*it, "kappa", rpath));
+  }
+  if (auto it = value.find("cvar"); it != value.end() && !it->is_null()) {
+    const std::string cpath = Join(path, "cvar");
+    if (!it->is_object()) return TypeError(*it, cpath, "an object");
+    PFOPT_RETURN_IF_ERROR(CheckKeys(*it, cpath, {"alpha"}));
+    PFOPT_ASSIGN(r.cvar_alpha, OptionalNumber(*it, "alpha", cpath));
+  }
+  if (auto it = value.find("objective_weights"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(r.objective_weights, NumberMap(*it, Join(path, "objective_weights")));
+  }
+  if (auto it = value.find("compounding"); it != value.end() && !it->is_null()) {
+    if (!it->is_boolean()) return TypeError(*it, Join(path, "compounding"), "a boolean");
+    r.compounding = it->get<bool>();
+  }
+  PFOPT_ASSIGN(r.ema_span, OptionalNumber(value, "ema_span", path));
+  PFOPT_ASSIGN(r.covariance_span, OptionalNumber(value, "covariance_span", path));
+  PFOPT_ASSIGN(r.semicovariance_benchmark, OptionalNumber(value, "semicovariance_benchmark", path));
+  PFOPT_ASSIGN(r.shrinkage, OptionalNumber(value, "shrinkage", path));
+  if (auto it = value.find("missing_data"); it != value.end() && !it->is_null()) {
+    MissingData missing;
+    PFOPT_ASSIGN(missing,
+                 EnumValue<MissingData>(*it, Join(path, "missing_data"), "missing-data rule"));
+    r.missing_data = missing;
+  }
+  if (auto it = value.find("market_returns"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(r.market_returns, History(*it, Join(path, "market_returns")));
+  }
+  return r;
+}
+
+using ojson = nlohmann::ordered_json;
+
+ojson HistoryToJson(const std::vector<double>& values) {
+  ojson array = ojson::array();
+  for (double v : values) {
+    if (std::isnan(v)) {
+      array.push_back(nullptr);
+    } else {
+      array.push_back(v);
+    }
+  }
+  return array;
+}
+
+ojson NumberOrNull(double value) { return std::isfinite(value) ? ojson(value) : ojson(nullptr); }
+
+}  // namespace
+
+Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
+  if (!value.is_object()) {
+    return InvalidArgument(std::string("the request must be a JSON object, got ") +
+                           TypeName(value));
+  }
+  PFOPT_RETURN_IF_ERROR(CheckKeys(
+      value, "",
+      {"portfolio_id", "strategies", "objective", "method", "constraints", "risk_parameters"}));
+  OptimizationRequest request;
+  auto id = value.find("portfolio_id");
+  if (id == value.end()) return InvalidArgument("portfolio_id is required", "portfolio_id");
+  PFOPT_ASSIGN(request.portfolio_id, String(*id, "portfolio_id"));
+  auto strategies = value.find("strategies");
+  if (strategies == value.end()) return InvalidArgument("strategies is required", "strategies");
+  if (!strategies->is_array()) return TypeError(*strategies, "strategies", "an array of objects");
+  for (std::size_t i = 0; i < strategies->size(); ++i) {
+    StrategyDefinition s;
+    PFOPT_ASSIGN(s, ParseStrategy((*strategies)[i], Index("strategies", i)));
+    request.strategies.push_back(std::move(s));
+  }
+  if (auto it = value.find("objective"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(request.objective, EnumValue<RequestObjective>(*it, "objective", "objective"));
+  }
+  if (auto it = value.find("method"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(request.method, EnumValue<RequestMethod>(*it, "method", "method"));
+  }
+  if (auto it = value.find("constraints"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(request.constraints, ParseConstraints(*it, "constraints"));
+  }
+  if (auto it = value.find("risk_parameters"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(request.risk_parameters, ParseRiskParameters(*it, "risk_parameters"));
+  }
+  return request;
+}
+
+Result<OptimizationRequest> ParseOptimizationRequest(std::string_view text) {
+  json value;
+  try {
+    value = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    std::string detail = e.what();
+    // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the rest.
+    if (auto pos = detail.find("] "); pos != std::string::npos) detail = detail.substr(pos + 2);
+    return MakeError(ErrorCode::kParseError, "the request is not valid JSON: " + detail);
+  }
+  return OptimizationRequestFromJson(value);
+}
+
+ojson OptimizationRequestToJson(const OptimizationRequest& request) {
+  ojson strategies = ojson::array();
+  for (const StrategyDefinition& s : request.strategies) {
+    ojson item = {{"id", s.id}};
+    if (!s.returns.empty()) item["returns"] = HistoryToJson(s.returns);
+    if (!s.prices.empty()) item["prices"] = HistoryToJson(s.prices);
+    if (s.expected_return) item["expected_return"] = *s.expected_return;
+    if (!s.sector.empty()) item["sector"] = s.sector;
+    if (s.current_weight) item["current_weight"] = *s.current_weight;
+    if (s.market_cap) item["market_cap"] = *s.market_cap;
+    if (s.min_weight) item["min_weight"] = *s.min_weight;
+    if (s.max_weight) item["max_weight"] = *s.max_weight;
+    strategies.push_back(std::move(item));
+  }
+  ojson constraints = ojson::object();
+  const OptimizationConstraints& c = request.constraints;
+  if (c.min_weight) constraints["min_weight"] = *c.min_weight;
+  if (c.max_weight) constraints["max_weight"] = *c.max_weight;
+  if (!c.sector_limits.empty()) constraints["sector_limits"] = c.sector_limits;
+  if (!c.sector_minimums.empty()) constraints["sector_minimums"] = c.sector_minimums;
+  if (c.turnover_limit) constraints["turnover_limit"] = *c.turnover_limit;
+  if (c.leverage_limit) constraints["leverage_limit"] = *c.leverage_limit;
+  if (c.budget) constraints["budget"] = *c.budget;
+  const RiskParameters& r = request.risk_parameters;
+  ojson risk = {{"risk_free_rate", r.risk_free_rate},
+                {"periods_per_year", r.periods_per_year},
+                {"expected_returns_estimator", EnumToString(r.expected_returns_estimator)},
+                {"covariance_estimator", EnumToString(r.covariance_estimator)}};
+  if (!r.expected_returns.empty()) risk["expected_returns"] = r.expected_returns;
+  if (!r.covariance.empty()) risk["covariance"] = r.covariance;
+  if (r.risk_aversion) risk["risk_aversion"] = *r.risk_aversion;
+  if (r.target_volatility) risk["target_volatility"] = *r.target_volatility;
+  if (r.target_return) risk["target_return"] = *r.target_return;
+  if (r.l2_gamma != 0.0) risk["l2_gamma"] = r.l2_gamma;
+  if (r.compounding) risk["compounding"] = *r.compounding;
+  if (r.ema_span) risk["ema_span"] = *r.ema_span;
+  if (r.covariance_span) risk["covariance_span"] = *r.covariance_span;
+  if (r.semicovariance_benchmark) risk["semicovariance_benchmark"] = *r.semicovariance_benchmark;
+  if (r.shrinkage) risk["shrinkage"] = *r.shrinkage;
+  if (r.missing_data) risk["missing_data"] = EnumToString(*r.missing_data);
+  if (!r.market_returns.empty()) risk["market_returns"] = HistoryToJson(r.market_returns);
+  ojson out = {{"portfolio_id", request.portfolio_id},
+               {"strategies", std::move(strategies)},
+               {"objective", EnumToString(request.objective)},
+               {"method", EnumToString(request.method)}};
+  if (!constraints.empty()) out["constraints"] = std::move(constraints);
+  out["risk_parameters"] = std::move(risk);
+  return out;
+}
+
+ojson OptimizationResponseToJson(const OptimizationResponse& response) {
+  ojson weights = ojson::object();
+  for (const auto& [id, w] : response.optimal_weights) weights[id] = w;
+  ojson metadata = {{"convergence_status", EnumToString(response.convergence_status)},
+                    {"iterations", response.iterations},
+                    {"optimization_time_ms", response.optimization_time_ms},
+                    {"objective_value", NumberOrNull(response.objective_value)},
+                    {"constraints_satisfied", response.constraints_satisfied},
+                    {"message", response.message},
+                    {"objective", response.objective},
+                    {"method", response.method}};
+  if (!response.warnings.empty()) metadata["warnings"] = response.warnings;
+  if (!response.conflicting_constraints.empty()) {
+    metadata["conflicting_constraints"] = response.conflicting_constraints;
+  }
+  return ojson{{"portfolio_id", response.portfolio_id},
+               {"optimal_weights", std::move(weights)},
+               {"expected_return", NumberOrNull(response.expected_return)},
+               {"expected_volatility", NumberOrNull(response.expected_volatility)},
+               {"sharpe_ratio", NumberOrNull(response.sharpe_ratio)},
+               {"optimization_metadata", std::move(metadata)}};
+}
+
+ojson ErrorToJson(const Error& error) {
+  ojson body = {{"code", std::string(ToString(error.code()))}, {"message", error.message()}};
+  if (!error.field().empty()) body["field"] = error.field();
+  return ojson{{"error", std::move(body)}};
+}
+
+}  // namespace pfopt::service

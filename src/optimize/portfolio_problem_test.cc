@@ -1,0 +1,106 @@
+#include "pfopt/optimize/portfolio_problem.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace pfopt {
+namespace {
+
+PortfolioProblem ThreeAssets() {
+  PortfolioProblem p;
+  p.assets = {"A", "B", "C"};
+  p.expected_returns = Vector::Constant(3, 0.1);
+  p.covariance = Matrix::Identity(3, 3) * 0.04;
+  return p;
+}
+
+TEST(PortfolioProblem, ValidProblemPasses) { EXPECT_TRUE(ThreeAssets().Validate()); }
+
+TEST(PortfolioProblem, RejectsBadDataNamingTheAsset) {
+  PortfolioProblem p = ThreeAssets();
+  p.assets[2] = "A";
+  auto status = p.Validate();
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message().find("'A' appears more than once"), std::string::npos);
+
+  p = ThreeAssets();
+  p.covariance = Matrix::Identity(3, 2);
+  status = p.Validate();
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code(), ErrorCode::kDimensionMismatch);
+
+  p = ThreeAssets();
+  p.covariance(1, 1) = std::numeric_limits<double>::infinity();
+  EXPECT_FALSE(p.Validate());
+
+  p = ThreeAssets();
+  p.expected_returns = Vector::Ones(4);
+  EXPECT_FALSE(p.Validate());
+
+  p = ThreeAssets();
+  p.assets.clear();
+  p.expected_returns.resize(0);
+  p.covariance.resize(0, 0);
+  EXPECT_FALSE(p.Validate());
+}
+
+TEST(PortfolioConstraints, RejectsInconsistentLimits) {
+  PortfolioConstraints c;
+  c.lower_bounds = Vector::Constant(3, 0.5);
+  c.upper_bounds = Vector::Constant(3, 0.4);
+  auto status = c.Validate(3);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().field(), "lower_bounds[0]");
+
+  c = PortfolioConstraints();
+  c.sectors = {"x", "x", "y"};
+  c.sector_upper["z"] = 0.3;
+  status = c.Validate(3);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().field(), "sector_upper.z");
+
+  c = PortfolioConstraints();
+  c.sectors = {"x", "x", "y"};
+  c.sector_upper["x"] = 0.3;
+  c.sector_lower["x"] = 0.5;
+  EXPECT_FALSE(c.Validate(3));
+
+  c = PortfolioConstraints();
+  c.turnover_limit = -0.1;
+  EXPECT_FALSE(c.Validate(3));
+  c = PortfolioConstraints();
+  c.leverage_limit = 0.0;
+  EXPECT_FALSE(c.Validate(3));
+  c = PortfolioConstraints();
+  c.current_weights = Vector::Ones(2);
+  EXPECT_FALSE(c.Validate(3));
+}
+
+TEST(CheckConstraints, ReportsEachViolatedConstraintWithItsGroup) {
+  PortfolioProblem p = ThreeAssets();
+  p.constraints.sectors = {"x", "x", "y"};
+  p.constraints.sector_upper["x"] = 0.5;
+  p.constraints.current_weights = Vector::Zero(3);
+  p.constraints.turnover_limit = 0.8;
+  Vector w(3);
+  w << 0.5, 0.3, 0.1;  // sum 0.9 (budget), sector x 0.8 (> 0.5), turnover 0.9 (> 0.8)
+  const auto violations = CheckConstraints(p, w, 1e-9);
+  ASSERT_EQ(violations.size(), 3u);
+  EXPECT_EQ(violations[0].group, ConstraintGroup::kBudget);
+  EXPECT_NEAR(violations[0].amount, 0.1, 1e-12);
+  EXPECT_EQ(violations[1].name, "sector_upper[x]");
+  EXPECT_NEAR(violations[1].amount, 0.3, 1e-12);
+  EXPECT_EQ(violations[2].group, ConstraintGroup::kTurnover);
+
+  w << 0.2, 0.3, 0.5;  // from all cash, any fully invested book has turnover 1
+  p.constraints.turnover_limit = 1.0;
+  EXPECT_TRUE(CheckConstraints(p, w, 1e-9).empty());
+  w << -0.1, 0.6, 0.5;  // below the default lower bound 0
+  const auto bounds = CheckConstraints(p, w, 1e-9);
+  ASSERT_FALSE(bounds.empty());
+  EXPECT_EQ(bounds[0].name, "min_weight[A]");
+}
+
+}  // namespace
+}  // namespace pfopt
