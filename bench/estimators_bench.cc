@@ -16,15 +16,11 @@
 #include <sstream>
 #include <string>
 
+#include "estimate/risk_models_internal.h"
 #include "pfopt/data/returns.h"
 #include "pfopt/data/table.h"
 #include "pfopt/estimate/expected_returns.h"
 #include "pfopt/estimate/risk_models.h"
-
-namespace pfopt::internal {
-// risk_models.cc (internal): pairwise sample covariance with an optional forced general path.
-Result<Matrix> PairwiseSampleCovariance(const MatrixRef& returns, bool force_general_path);
-}  // namespace pfopt::internal
 
 namespace {
 

@@ -1,5 +1,7 @@
 #include "pfopt/estimate/risk_models.h"
 
+#include "estimate/risk_models_internal.h"
+
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <algorithm>
@@ -13,13 +15,6 @@
 #include <vector>
 
 namespace pfopt {
-namespace internal {
-
-// Declared here rather than in a header because only this file and its test use them; the
-// test declares the same prototypes.
-Result<Matrix> PairwiseSampleCovariance(const MatrixRef& returns, bool force_general_path);
-
-}  // namespace internal
 
 namespace {
 

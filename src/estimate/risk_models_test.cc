@@ -8,14 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "estimate/risk_models_internal.h"
 #include "pfopt/data/returns.h"
 #include "support/reference_data.h"
-
-namespace pfopt::internal {
-// Defined in risk_models.cc (internal, no header): the pairwise-complete sample covariance
-// (ddof 1, not annualised); `force_general_path` skips the leading-block fast path.
-Result<Matrix> PairwiseSampleCovariance(const MatrixRef& returns, bool force_general_path);
-}  // namespace pfopt::internal
 
 namespace pfopt {
 namespace {

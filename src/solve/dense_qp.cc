@@ -944,6 +944,10 @@ void DenseQpSolver::Impl::SnapActiveBounds() {
   for (const Entry& e : work_) {
     if (IsBound(e.constraint)) x_[e.constraint] = e.beta;
   }
+  // Variables outside the working set satisfy their bounds to the primal tolerance; clip the
+  // rounding-sized violations so that bounds hold exactly (a long-only weight of -2e-15 is
+  // correct to tolerance but wrong to show).
+  x_ = x_.cwiseMax(problem_.lb).cwiseMin(problem_.ub);
 }
 
 double DenseQpSolver::Impl::OriginalObjective(const Vector& x) const {

@@ -155,7 +155,7 @@ struct QpActiveConstraint {
 };
 
 struct QpSolution {
-  Vector x;         // primal solution (n)
+  Vector x;         // primal solution (n); always within [lb, ub] exactly
   Vector y;         // multipliers of A x = b (m_eq)
   Vector z;         // multipliers of G x <= h (m_in), >= 0
   Vector z_bounds;  // bound multipliers (n): < 0 at an active lower bound, > 0 at an upper
