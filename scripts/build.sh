@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 preset="${1:-release}"
 shift || true
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+# Paths below the checkout are hashed relative to it, so clones and worktrees share the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)" "$@"
