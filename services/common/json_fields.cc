@@ -78,6 +78,26 @@ Result<std::string> String(const json& value, const std::string& path) {
   return value.get<std::string>();
 }
 
+Result<Index> Integer(const json& value, const std::string& path) {
+  auto x = Number(value, path);
+  if (!x) return tl::unexpected(x.error());
+  if (std::floor(*x) != *x || std::abs(*x) > 9.0e15) {
+    return InvalidArgument(path + " must be a whole number, got " + value.dump(), path);
+  }
+  return static_cast<Index>(*x);
+}
+
+Result<std::vector<std::string>> StringList(const json& value, const std::string& path) {
+  if (!value.is_array()) return TypeError(value, path, "an array of strings");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    auto text = String(value[i], IndexPath(path, i));
+    if (!text) return tl::unexpected(text.error());
+    out.push_back(std::move(*text));
+  }
+  return out;
+}
+
 // Array of numbers where null = missing (NaN).
 Result<std::vector<double>> History(const json& value, const std::string& path) {
   if (!value.is_array()) return TypeError(value, path, "an array of numbers (null = missing)");

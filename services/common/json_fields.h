@@ -37,6 +37,9 @@ Result<double> Number(const json& value, const std::string& path);
 Result<std::optional<double>> OptionalNumber(const json& object, const char* key,
                                              const std::string& path);
 Result<std::string> String(const json& value, const std::string& path);
+// A whole number (1e3 and 1000.0 are accepted; 2.5 is not).
+Result<Index> Integer(const json& value, const std::string& path);
+Result<std::vector<std::string>> StringList(const json& value, const std::string& path);
 // Array of numbers where null = missing (NaN).
 Result<std::vector<double>> History(const json& value, const std::string& path);
 Result<std::map<std::string, double>> NumberMap(const json& value, const std::string& path);
