@@ -217,6 +217,7 @@ ojson StrategyToJson(const StrategyResult& s, BacktestStrategyType type,
                {"initial_turnover", m.initial_turnover},
                {"costs", m.costs},
                {"annual_cost", m.annual_cost},
+               {"cost_amount", m.cost_amount},
                {"rebalances", m.rebalances},
                {"failed_rebalances", m.failed_rebalances},
                {"allocation_time_ms", 1e3 * s.allocation_seconds}};

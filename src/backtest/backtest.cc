@@ -470,14 +470,14 @@ Result<StrategyResult> Simulation::Run() {
                                                      .risk_free_rate = options_.risk_free_rate});
   if (!metrics) return tl::unexpected(metrics.error());
   BacktestMetrics& m = *metrics;
-  double later_turnover = 0.0, cost_fractions = 0.0;
+  double later_turnover = 0.0;
   Index later_trades = 0;
   bool seen_initial = false;
   for (const RebalanceRecord& r : result.rebalances) {
     ++m.rebalances;
     if (r.outcome == RebalanceOutcome::kFailed) ++m.failed_rebalances;
-    m.costs += r.cost;
-    cost_fractions += r.cost_fraction;
+    m.cost_amount += r.cost;
+    m.costs += r.cost_fraction;
     if (r.outcome != RebalanceOutcome::kTraded) continue;
     if (r.initial && !seen_initial) {
       m.initial_turnover = r.turnover;
@@ -489,7 +489,7 @@ Result<StrategyResult> Simulation::Run() {
   }
   m.average_turnover = later_trades > 0 ? later_turnover / static_cast<double>(later_trades) : 0.0;
   m.annual_turnover = later_turnover / m.years;
-  m.annual_cost = cost_fractions / m.years;
+  m.annual_cost = m.costs / m.years;
   result.metrics = std::move(m);
   return result;
 }

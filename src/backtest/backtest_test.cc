@@ -115,6 +115,8 @@ TEST(RunBacktest, TwoAssetEqualWeightMatchesClosedForm) {
   EXPECT_NEAR(s.metrics.initial_turnover, 1.0, 1e-15);
   EXPECT_NEAR(s.metrics.average_turnover, wa - wb, 1e-14);
   EXPECT_NEAR(s.metrics.annual_turnover, 7 * (wa - wb) / (37.0 / 252.0), 1e-10);
+  EXPECT_NEAR(s.metrics.costs, c / (1 + c) + 7 * c * (wa - wb), 1e-15);
+  EXPECT_NEAR(s.metrics.annual_cost, s.metrics.costs / (37.0 / 252.0), 1e-13);
   // Weights: 1/2 after each trade; drifted in between.
   EXPECT_NEAR(s.weights(5, 0), 0.5, 1e-15);
   const double drift_a = std::pow(1 + a, 4) / (std::pow(1 + a, 4) + std::pow(1 + b, 4));

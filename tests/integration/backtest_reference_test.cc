@@ -101,6 +101,7 @@ TEST(BacktestReference, EqualWeightAndBuyAndHoldMatchPandas) {
       EXPECT_NEAR(ours_m.average_turnover, m["average_turnover"].get<double>(), 1e-12);
       EXPECT_NEAR(ours_m.annual_turnover, m["annual_turnover"].get<double>(), 1e-11);
       EXPECT_LT(Relative(ours_m.costs, m["costs"].get<double>()), 1e-10);
+      EXPECT_LT(Relative(ours_m.cost_amount, m["cost_amount"].get<double>()), 1e-10);
     }
   }
 }

@@ -60,8 +60,9 @@ struct BacktestMetrics {
                                   // invested fraction)
   double average_turnover = 0.0;  // mean turnover per rebalance after the initial one
   double annual_turnover = 0.0;   // turnover after the initial investment, per year
-  double costs = 0.0;             // total costs paid, in units of the initial capital
-  double annual_cost = 0.0;       // sum of per-trade cost fractions of wealth, per year
+  double costs = 0.0;             // sum over trades of cost / pre-trade wealth (the return drag)
+  double annual_cost = 0.0;       // costs per year
+  double cost_amount = 0.0;       // total costs paid, in units of the initial capital
 };
 
 // Fills the wealth-based fields above. A wealth of 0 is ruin: the return into it is -100 % and

@@ -95,7 +95,7 @@ def simulate(prices, cfg, buy_and_hold):
                                                              xtol=1e-17, rtol=8.9e-16, maxiter=500)
         turnover = float((target - held / wealth).abs().sum())
         trades.append({"date": dates[t], "turnover": turnover, "cost": wealth - after,
-                       "eligible": len(eligible)})
+                       "wealth_before": wealth, "eligible": len(eligible)})
         units = pd.Series(0.0, index=prices.columns)
         units[eligible] = target[eligible] * after / prices.iloc[t][eligible]
         cash = after * (1.0 - target.sum())
@@ -133,7 +133,8 @@ def metrics(dates, wealth, trades, cfg):
         "initial_turnover": trades[0]["turnover"],
         "average_turnover": float(np.mean([x["turnover"] for x in later])) if later else 0.0,
         "annual_turnover": sum(x["turnover"] for x in later) / years,
-        "costs": sum(x["cost"] for x in trades),
+        "costs": sum(x["cost"] / x["wealth_before"] for x in trades),
+        "cost_amount": sum(x["cost"] for x in trades),
     }
 
 
