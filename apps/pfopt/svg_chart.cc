@@ -238,7 +238,7 @@ std::string LineChartSvg(const std::vector<std::string>& x_labels,
       high = std::max(high, v);
     }
   }
-  if (!std::isfinite(low)) low = high = options.log_scale ? 0.0 : 0.0;
+  if (!std::isfinite(low)) low = high = 0.0;  // no data: MakeFrame opens a range
   const Frame f = MakeFrame(options, count, low, high, options.log_scale);
   std::string svg = Header(options) + Axes(f, x_labels, options);
   const Index buckets = std::max<Index>(1, options.max_points / 2);

@@ -297,15 +297,9 @@ Result<BacktestRequest> BacktestRequestFromJson(const json& value) {
 }
 
 Result<BacktestRequest> ParseBacktestRequest(std::string_view text) {
-  json value;
-  try {
-    value = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    std::string detail = e.what();
-    if (auto pos = detail.find("] "); pos != std::string::npos) detail = detail.substr(pos + 2);
-    return MakeError(ErrorCode::kParseError, "the backtest request is not valid JSON: " + detail);
-  }
-  return BacktestRequestFromJson(value);
+  auto value = internal::ParseJsonText(text, "the backtest request");
+  if (!value) return tl::unexpected(value.error());
+  return BacktestRequestFromJson(*value);
 }
 
 ojson BacktestSettingsToJson(const BacktestOptions& o) {

@@ -27,12 +27,9 @@ struct WindowRequest {
 
 WindowRequest RequestForWindow(const OptimizationRequest& base, const RebalanceContext& context) {
   WindowRequest out;
+  out.request = base;
   OptimizationRequest& r = out.request;
-  r.portfolio_id = base.portfolio_id;
-  r.objective = base.objective;
-  r.method = base.method;
-  r.constraints = base.constraints;
-  r.risk_parameters = base.risk_parameters;
+  r.strategies.clear();
   std::unordered_map<std::string, Index> position;
   for (std::size_t e = 0; e < context.assets.size(); ++e) {
     position.emplace(context.assets[e], static_cast<Index>(e));

@@ -98,6 +98,17 @@ Result<std::vector<std::string>> StringList(const json& value, const std::string
   return out;
 }
 
+Result<json> ParseJsonText(std::string_view text, const char* what) {
+  try {
+    return json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    std::string detail = e.what();
+    // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the rest.
+    if (auto pos = detail.find("] "); pos != std::string::npos) detail = detail.substr(pos + 2);
+    return MakeError(ErrorCode::kParseError, std::string(what) + " is not valid JSON: " + detail);
+  }
+}
+
 // Array of numbers where null = missing (NaN).
 Result<std::vector<double>> History(const json& value, const std::string& path) {
   if (!value.is_array()) return TypeError(value, path, "an array of numbers (null = missing)");

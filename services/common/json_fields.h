@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pfopt/core/enum_names.h"
@@ -51,6 +52,9 @@ Result<E> EnumValue(const json& value, const std::string& path, const char* what
   if (!parsed) return tl::unexpected(Error(parsed.error().code(), parsed.error().message(), path));
   return *parsed;
 }
+
+// Parses JSON text; malformed text is a kParseError "<what> is not valid JSON: <detail>".
+Result<json> ParseJsonText(std::string_view text, const char* what);
 
 // Output side: NaN as null.
 nlohmann::ordered_json HistoryToJson(const std::vector<double>& values);

@@ -254,16 +254,9 @@ Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
 }
 
 Result<OptimizationRequest> ParseOptimizationRequest(std::string_view text) {
-  json value;
-  try {
-    value = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    std::string detail = e.what();
-    // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the rest.
-    if (auto pos = detail.find("] "); pos != std::string::npos) detail = detail.substr(pos + 2);
-    return MakeError(ErrorCode::kParseError, "the request is not valid JSON: " + detail);
-  }
-  return OptimizationRequestFromJson(value);
+  auto value = internal::ParseJsonText(text, "the request");
+  if (!value) return tl::unexpected(value.error());
+  return OptimizationRequestFromJson(*value);
 }
 
 ojson OptimizationRequestToJson(const OptimizationRequest& request) {
