@@ -217,7 +217,7 @@ std::string ChartColor(std::size_t i) {
     r = c, b = x;
   }
   const double m = lightness - c / 2.0;
-  char buffer[8];
+  char buffer[40];
   std::snprintf(buffer, sizeof(buffer), "#%02x%02x%02x",
                 static_cast<int>(std::lround(255.0 * (r + m))),
                 static_cast<int>(std::lround(255.0 * (g + m))),

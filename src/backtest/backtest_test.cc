@@ -20,7 +20,7 @@ TimeSeriesTable MakeTable(const std::vector<std::string>& assets,
   table.values.resize(rows, static_cast<Index>(assets.size()));
   for (Index t = 0; t < rows; ++t) {
     if (labels.empty()) {
-      char label[16];
+      char label[40];
       std::snprintf(label, sizeof(label), "p%03d", static_cast<int>(t));
       table.periods.emplace_back(label);
     } else {
@@ -303,7 +303,7 @@ TEST(RunBacktest, AllocatorAnsweringTheWrongSizeIsAnInternalError) {
 
 std::vector<std::string> CalendarLabels() {
   std::vector<std::string> labels;
-  char label[16];
+  char label[40];
   for (int month = 1; month <= 7; ++month) {
     for (int day = 1; day <= 28; day += 3) {
       std::snprintf(label, sizeof(label), "2020-%02d-%02d", month, day);
