@@ -28,6 +28,13 @@ inline int ExitCodeFor(OptimizationStatus status) {
   return HasSolution(status) ? kExitSolved : kExitUnsolved;
 }
 
+// A backtest that ran: 0 if every rebalance of every strategy was solved, 1 if some failed
+// (the results are complete; the failed rebalances kept their drifted weights). The planned
+// POST /api/v1/backtest answers 200 either way, with the failures in the body.
+inline int ExitCodeForBacktest(long long failed_rebalances) {
+  return failed_rebalances == 0 ? kExitSolved : kExitUnsolved;
+}
+
 }  // namespace pfopt::service
 
 #endif  // PFOPT_SERVICES_COMMON_ERROR_MAPPING_H_

@@ -1,132 +1,28 @@
 #include "services/common/request_json.h"
 
 #include <cmath>
-#include <initializer_list>
-#include <set>
 #include <string>
+
+#include "services/common/json_fields.h"
 
 namespace pfopt::service {
 
 namespace {
 
+using internal::CheckKeys;
+using internal::EnumValue;
+using internal::History;
+using internal::HistoryToJson;
+using internal::IndexPath;
+using internal::Join;
+using internal::Number;
+using internal::NumberMap;
+using internal::NumberOrNull;
+using internal::OptionalNumber;
+using internal::String;
+using internal::TypeError;
+using internal::TypeName;
 using nlohmann::json;
-
-const char* TypeName(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-      return "a number";
-    default:
-      return "an unsupported value";
-  }
-}
-
-std::string Join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
-
-std::string Index(const std::string& path, std::size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
-tl::unexpected<Error> TypeError(const json& value, const std::string& path, const char* expected) {
-  return InvalidArgument(path + " must be " + expected + ", got " + TypeName(value), path);
-}
-
-Status CheckKeys(const json& object, const std::string& path,
-                 std::initializer_list<const char*> allowed) {
-  const std::set<std::string> known(allowed.begin(), allowed.end());
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    if (known.count(it.key()) == 0) {
-      std::string list;
-      for (const char* name : allowed) {
-        if (!list.empty()) list += ", ";
-        list += name;
-      }
-      const std::string where = path.empty() ? "the request" : path;
-      return InvalidArgument(
-          "unknown field '" + it.key() + "' in " + where + "; expected one of: " + list,
-          Join(path, it.key()));
-    }
-  }
-  return Ok();
-}
-
-Result<double> Number(const json& value, const std::string& path) {
-  if (!value.is_number()) return TypeError(value, path, "a number");
-  const double x = value.get<double>();
-  if (!std::isfinite(x)) return InvalidArgument(path + " must be finite", path);
-  return x;
-}
-
-Result<std::optional<double>> OptionalNumber(const json& object, const char* key,
-                                             const std::string& path) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::optional<double>();
-  auto x = Number(*it, Join(path, key));
-  if (!x) return tl::unexpected(x.error());
-  return std::optional<double>(*x);
-}
-
-Result<std::string> String(const json& value, const std::string& path) {
-  if (!value.is_string()) return TypeError(value, path, "a string");
-  return value.get<std::string>();
-}
-
-// Array of numbers where null = missing (NaN).
-Result<std::vector<double>> History(const json& value, const std::string& path) {
-  if (!value.is_array()) return TypeError(value, path, "an array of numbers (null = missing)");
-  std::vector<double> out;
-  out.reserve(value.size());
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const json& item = value[i];
-    if (item.is_null()) {
-      out.push_back(kNaN);
-      continue;
-    }
-    auto x = Number(item, Index(path, i));
-    if (!x) return tl::unexpected(x.error());
-    out.push_back(*x);
-  }
-  return out;
-}
-
-Result<std::map<std::string, double>> NumberMap(const json& value, const std::string& path) {
-  if (!value.is_object()) return TypeError(value, path, "an object of numbers");
-  std::map<std::string, double> out;
-  for (auto it = value.begin(); it != value.end(); ++it) {
-    auto x = Number(it.value(), Join(path, it.key()));
-    if (!x) return tl::unexpected(x.error());
-    out[it.key()] = *x;
-  }
-  return out;
-}
-
-template <class E>
-Result<E> EnumValue(const json& value, const std::string& path, const char* what) {
-  if (!value.is_string()) return TypeError(value, path, "a string");
-  auto parsed = EnumFromString<E>(value.get<std::string>(), what);
-  if (!parsed) return tl::unexpected(Error(parsed.error().code(), parsed.error().message(), path));
-  return *parsed;
-}
-
-#define PFOPT_ASSIGN(target, expr)                                  \
-  do {                                                              \
-    auto pfopt_value_ = (expr);                                     \
-    if (!pfopt_value_) return tl::unexpected(pfopt_value_.error()); \
-    target = std::move(*pfopt_value_);                              \
-  } while (false)
 
 Result<StrategyDefinition> ParseStrategy(const json& value, const std::string& path) {
   if (!value.is_object()) return TypeError(value, path, "an object");
@@ -190,7 +86,7 @@ Result<BlackLittermanParameters> ParseBlackLitterman(const json& value, const st
   if (auto it = value.find("views"); it != value.end() && !it->is_null()) {
     if (!it->is_array()) return TypeError(*it, Join(path, "views"), "an array");
     for (std::size_t i = 0; i < it->size(); ++i) {
-      const std::string vpath = Index(Join(path, "views"), i);
+      const std::string vpath = IndexPath(Join(path, "views"), i);
       const json& v = (*it)[i];
       if (!v.is_object()) return TypeError(v, vpath, "an object");
       PFOPT_RETURN_IF_ERROR(CheckKeys(v, vpath, {"assets", "return", "confidence"}));
@@ -320,20 +216,6 @@ Result<RiskParameters> ParseRiskParameters(const json& value, const std::string&
 
 using ojson = nlohmann::ordered_json;
 
-ojson HistoryToJson(const std::vector<double>& values) {
-  ojson array = ojson::array();
-  for (double v : values) {
-    if (std::isnan(v)) {
-      array.push_back(nullptr);
-    } else {
-      array.push_back(v);
-    }
-  }
-  return array;
-}
-
-ojson NumberOrNull(double value) { return std::isfinite(value) ? ojson(value) : ojson(nullptr); }
-
 }  // namespace
 
 Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
@@ -353,7 +235,7 @@ Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
   if (!strategies->is_array()) return TypeError(*strategies, "strategies", "an array of objects");
   for (std::size_t i = 0; i < strategies->size(); ++i) {
     StrategyDefinition s;
-    PFOPT_ASSIGN(s, ParseStrategy((*strategies)[i], Index("strategies", i)));
+    PFOPT_ASSIGN(s, ParseStrategy((*strategies)[i], IndexPath("strategies", i)));
     request.strategies.push_back(std::move(s));
   }
   if (auto it = value.find("objective"); it != value.end() && !it->is_null()) {
@@ -372,16 +254,9 @@ Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
 }
 
 Result<OptimizationRequest> ParseOptimizationRequest(std::string_view text) {
-  json value;
-  try {
-    value = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    std::string detail = e.what();
-    // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the rest.
-    if (auto pos = detail.find("] "); pos != std::string::npos) detail = detail.substr(pos + 2);
-    return MakeError(ErrorCode::kParseError, "the request is not valid JSON: " + detail);
-  }
-  return OptimizationRequestFromJson(value);
+  auto value = internal::ParseJsonText(text, "the request");
+  if (!value) return tl::unexpected(value.error());
+  return OptimizationRequestFromJson(*value);
 }
 
 ojson OptimizationRequestToJson(const OptimizationRequest& request) {

@@ -85,6 +85,9 @@ check "error json" 2 '"field": "strategies\[0\]\.retrns"' -- sh -c "echo '{\"por
 check "nan covariance" 2 "variance" -- sh -c "sed 's/\"A\": 0.04/\"A\": -0.04/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
 check "duplicate ids" 2 "must be unique" -- sh -c "sed 's/\"id\": \"B\"/\"id\": \"A\"/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
 
+# pfopt backtest.
+source "$root/tests/integration/backtest_cli_checks.sh"
+
 if ((failures > 0)); then
   echo "$failures CLI check(s) failed"
   exit 1
