@@ -1,7 +1,10 @@
 #include "estimate/leading_block_covariance.h"
 
+#include "estimate/parallel_pair.h"
+
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #if defined(__AVX__) && defined(__FMA__)
@@ -275,79 +278,105 @@ struct Piece {
   double* out = nullptr;
 };
 
-// Columns are taken in order of first row and are zero before it; each tile runs from the
-// first row where its earliest-starting pair has data (the zeros take care of the pairs that
-// start later), which skips most of the missing blocks. The rows are processed in blocks that
-// stay in cache: every tile accumulates over the current block while the source writes the
-// next block, one group of 4 values per step of the 2 x 4 kernel, so that the source's work
-// (a division per value for prices) runs in the shadow of the multiply-adds (the divider and
-// the FMA pipes are separate units: the pair costs ~6 cycles per step where one after the
-// other they cost ~9). The column sums that the pairs need, sum of y_q over the rows from p's
-// first row on, come from per-segment sums, a segment being the rows between two consecutive
-// distinct first rows. The summation order depends only on the layout.
-template <class Source>
-std::optional<Matrix> Compute(const Source& source, const std::vector<Index>& first_rows,
-                              Index rows, const VectorRef& shifts, Index* max_count) {
-  const Index n = static_cast<Index>(first_rows.size());
-  const Index n_padded = (n + 3) / 4 * 4;
-  const auto at = [](const std::vector<Index>& v, Index k) {
-    return v[static_cast<std::size_t>(k)];
-  };
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  std::iota(order.begin(), order.end(), Index{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](Index a, Index b) { return at(first_rows, a) < at(first_rows, b); });
-  // First row of each sorted (and padding) column; the distinct first rows ("segment starts")
-  // and the segment where each sorted column starts.
-  std::vector<Index> first(static_cast<std::size_t>(n_padded), rows);
-  std::vector<Index> starts;
-  std::vector<Index> segment_of(static_cast<std::size_t>(n));
-  for (Index p = 0; p < n; ++p) {
-    const Index f = at(first_rows, at(order, p));
-    first[static_cast<std::size_t>(p)] = f;
-    if (starts.empty() || starts.back() != f) starts.push_back(f);
-    segment_of[static_cast<std::size_t>(p)] = static_cast<Index>(starts.size()) - 1;
-  }
-  const Index num_segments = static_cast<Index>(starts.size());
-  starts.push_back(rows);
-
+// What the passes share: the columns in order of first row (zero before it), the segments
+// (the rows between two consecutive distinct first rows) and the tiles.
+struct Layout {
+  Index rows = 0;
+  Index n = 0;
+  Index n_padded = 0;
+  std::vector<Index> order;       // sorted position -> column
+  std::vector<Index> first;       // first row of each sorted (and padding) column
+  std::vector<Index> starts;      // segment starts, then `rows`
+  std::vector<Index> segment_of;  // segment where each sorted column starts
   std::vector<Tile> tiles;
-  for (Index j = 0; j < n_padded; j += 4) {
-    tiles.push_back({j, j, at(first, j)});
-    for (Index i = j + 4; i < n; i += 2)
-      tiles.push_back({i, j, std::max(at(first, i), at(first, j))});
+  Matrix shift4;  // 4 copies of each column's shift
+
+  Index At(const std::vector<Index>& v, Index k) const { return v[static_cast<std::size_t>(k)]; }
+  Index num_segments() const { return static_cast<Index>(starts.size()) - 1; }
+};
+
+Layout MakeLayout(const std::vector<Index>& first_rows, Index rows, const VectorRef& shifts) {
+  Layout layout;
+  const Index n = static_cast<Index>(first_rows.size());
+  layout.rows = rows;
+  layout.n = n;
+  layout.n_padded = (n + 3) / 4 * 4;
+  layout.order.resize(static_cast<std::size_t>(n));
+  std::iota(layout.order.begin(), layout.order.end(), Index{0});
+  std::stable_sort(layout.order.begin(), layout.order.end(), [&](Index a, Index b) {
+    return first_rows[static_cast<std::size_t>(a)] < first_rows[static_cast<std::size_t>(b)];
+  });
+  layout.first.assign(static_cast<std::size_t>(layout.n_padded), rows);
+  layout.segment_of.resize(static_cast<std::size_t>(n));
+  for (Index p = 0; p < n; ++p) {
+    const Index f = first_rows[static_cast<std::size_t>(layout.At(layout.order, p))];
+    layout.first[static_cast<std::size_t>(p)] = f;
+    if (layout.starts.empty() || layout.starts.back() != f) layout.starts.push_back(f);
+    layout.segment_of[static_cast<std::size_t>(p)] = static_cast<Index>(layout.starts.size()) - 1;
   }
-  Matrix acc = Matrix::Zero(4 * kTileLanes, static_cast<Index>(tiles.size()));
+  layout.starts.push_back(rows);
+  for (Index j = 0; j < layout.n_padded; j += 4) {
+    layout.tiles.push_back({j, j, layout.At(layout.first, j)});
+    for (Index i = j + 4; i < n; i += 2) {
+      layout.tiles.push_back(
+          {i, j, std::max(layout.At(layout.first, i), layout.At(layout.first, j))});
+    }
+  }
+  layout.shift4 = Eigen::Vector4d::Ones() * shifts.transpose();
+  return layout;
+}
+
+// The sums one pass over a range of rows accumulates: the tiles' lanes, the column sums per
+// segment, and the smallest value the source kept (the smallest price ratio).
+struct Sums {
+  Matrix acc;
+  Matrix segment_sums;
+  double smallest = kInfinity;
+};
+
+// One pass over rows [range_begin, range_end), range_begin a multiple of kBlockRows from the
+// first row of the earliest column. The rows are processed in blocks that stay in cache: every
+// tile accumulates over the current block while the source writes the next block, one group of
+// 4 values per step of the 2 x 4 kernel, so that the source's work (a division per value for
+// prices) runs in the shadow of the multiply-adds (the divider and the FMA pipes are separate
+// units: the pair costs ~6 cycles per step where one after the other they cost ~9). Each tile
+// runs from the first row where its earliest-starting pair has data (the zeros take care of
+// the pairs that start later), which skips most of the missing blocks. The summation order
+// depends only on the layout and the range.
+template <class Source>
+Sums Pass(const Source& source, const Layout& layout, Index range_begin, Index range_end) {
+  const Index n = layout.n;
+  Sums sums;
+  sums.acc = Matrix::Zero(4 * kTileLanes, static_cast<Index>(layout.tiles.size()));
+  sums.segment_sums = Matrix::Zero(n, layout.num_segments());
   // Zero where a column has no value yet; padding columns stay zero.
-  Matrix blocks[2] = {Matrix::Zero(kBlockRows, n_padded), Matrix::Zero(kBlockRows, n_padded)};
-  Matrix segment_sums = Matrix::Zero(n, num_segments);
-  const Matrix shift4 = Eigen::Vector4d::Ones() * shifts.transpose();
+  Matrix blocks[2] = {Matrix::Zero(kBlockRows, layout.n_padded),
+                      Matrix::Zero(kBlockRows, layout.n_padded)};
 
   // The pieces of the block of rows [begin, begin + length) in `y`: for each column with
   // values there, from its first row in the block to the block's end.
   std::vector<Piece> pieces;
   const auto plan = [&](Index begin, Matrix* y) {
     pieces.clear();
-    const Index length = std::min(kBlockRows, rows - begin);
-    // The last block's rows up to the next multiple of 4 enter the tiles: zero them (the
+    const Index length = std::min(kBlockRows, range_end - begin);
+    // A last block's rows up to the next multiple of 4 enter the tiles: zero them (the
     // buffer holds an older block's values there).
     y->middleRows(length, (length + 3) / 4 * 4 - length).setZero();
     for (Index p = 0; p < n; ++p) {
-      const Index row = std::max(begin, at(first, p));
+      const Index row = std::max(begin, layout.At(layout.first, p));
       const Index count = begin + length - row;
-      if (count > 0)
+      if (count > 0) {
         pieces.push_back({p, row, count / 4, count % 4, y->col(p).data() + (row - begin)});
+      }
     }
   };
   // Writing the pieces: `next` is the first piece not started; `cursor` and `groups` are those
-  // of the piece being written, if any. `smallest` is the smallest value the source kept over
-  // the finished pieces (the smallest price ratio).
+  // of the piece being written, if any.
   std::size_t next = 0;
   bool writing = false;
   Cursor cursor;
   Index groups = 0;
   Piece piece;
-  double smallest = kInfinity;
   // Finishes the current piece (its last rows, its sums per segment) and starts the next one
   // that still has groups of 4 to write, if any.
   const auto advance = [&] {
@@ -359,17 +388,17 @@ std::optional<Matrix> Compute(const Source& source, const std::vector<Index>& fi
         for (Index r = 0; r < piece.rest; ++r) {
           Source::StepOne(cursor.in, cursor.out, rest_sum, rest_smallest, shift);
         }
-        smallest = std::min({smallest, LaneMinimum(cursor.smallest), rest_smallest});
+        sums.smallest = std::min({sums.smallest, LaneMinimum(cursor.smallest), rest_smallest});
         const Index end = piece.row + 4 * piece.groups + piece.rest;
-        Index k = at(segment_of, piece.p);
-        while (at(starts, k + 1) <= piece.row) ++k;
-        if (at(starts, k + 1) >= end) {
-          segment_sums(piece.p, k) += LaneSum(cursor.sum) + rest_sum;
+        Index k = layout.At(layout.segment_of, piece.p);
+        while (layout.At(layout.starts, k + 1) <= piece.row) ++k;
+        if (layout.At(layout.starts, k + 1) >= end) {
+          sums.segment_sums(piece.p, k) += LaneSum(cursor.sum) + rest_sum;
         } else {
           // The piece spans segments (another column starts inside it): sum each part.
           for (Index row = piece.row; row < end; ++k) {
-            const Index to = std::min(end, at(starts, k + 1));
-            segment_sums(piece.p, k) +=
+            const Index to = std::min(end, layout.At(layout.starts, k + 1));
+            sums.segment_sums(piece.p, k) +=
                 Eigen::Map<const Eigen::ArrayXd>(piece.out + (row - piece.row), to - row).sum();
             row = to;
           }
@@ -378,12 +407,12 @@ std::optional<Matrix> Compute(const Source& source, const std::vector<Index>& fi
       }
       if (next == pieces.size()) return;
       piece = pieces[next++];
-      const Index col = at(order, piece.p);
+      const Index col = layout.At(layout.order, piece.p);
       cursor.in = source.Input(col, piece.row);
       cursor.out = piece.out;
       cursor.sum = Broadcast(0.0);
       cursor.smallest = Broadcast(kInfinity);
-      cursor.shift = shift4.col(col).data();
+      cursor.shift = layout.shift4.col(col).data();
       groups = piece.groups;
       writing = true;
       if (groups > 0) return;
@@ -398,28 +427,28 @@ std::optional<Matrix> Compute(const Source& source, const std::vector<Index>& fi
     }
   };
 
-  Index begin = at(first, 0);
-  if (begin < rows) {
+  Index begin = range_begin;
+  if (begin < range_end) {
     plan(begin, &blocks[0]);
     next = 0;
     write_rest();
   }
-  for (int current = 0; begin < rows; begin += kBlockRows, current ^= 1) {
-    const Index length = std::min(kBlockRows, rows - begin);
+  for (int current = 0; begin < range_end; begin += kBlockRows, current ^= 1) {
+    const Index length = std::min(kBlockRows, range_end - begin);
     const Index length4 = (length + 3) / 4 * 4;
     const Index end = begin + length;
     const double* y = blocks[current].data();
-    if (end < rows) {
+    if (end < range_end) {
       plan(end, &blocks[current ^ 1]);
     } else {
       pieces.clear();
     }
     next = 0;
     advance();
-    for (std::size_t t = 0; t < tiles.size(); ++t) {
-      const Tile& tile = tiles[t];
+    for (std::size_t t = 0; t < layout.tiles.size(); ++t) {
+      const Tile& tile = layout.tiles[t];
       if (tile.start >= end) continue;
-      double* tile_acc = acc.col(static_cast<Index>(t)).data();
+      double* tile_acc = sums.acc.col(static_cast<Index>(t)).data();
       Index k = std::max<Index>(tile.start - begin, 0) / 4 * 4;
       if (tile.triangle()) {
         AddTriangle(y, k, length4, tile.j, tile_acc);
@@ -436,33 +465,89 @@ std::optional<Matrix> Compute(const Source& source, const std::vector<Index>& fi
     }
     write_rest();
   }
+  return sums;
+}
+
+// Where the rows are split in two passes: the block boundary that halves the multiply-adds
+// (tile rows weighted by the tile's lanes), or the end if there are fewer than 4 blocks.
+Index SplitRow(const Layout& layout) {
+  const Index begin = layout.At(layout.first, 0);
+  const Index num_blocks = (layout.rows - begin + kBlockRows - 1) / kBlockRows;
+  if (num_blocks < 4) return layout.rows;
+  std::vector<double> work(static_cast<std::size_t>(num_blocks), 0.0);
+  for (const Tile& tile : layout.tiles) {
+    for (Index b = 0; b < num_blocks; ++b) {
+      const Index lo = std::max(begin + b * kBlockRows, tile.start);
+      const Index hi = std::min(begin + (b + 1) * kBlockRows, layout.rows);
+      if (hi > lo) {
+        work[static_cast<std::size_t>(b)] +=
+            static_cast<double>(hi - lo) * (tile.triangle() ? 10 : 8);
+      }
+    }
+  }
+  const double total = std::accumulate(work.begin(), work.end(), 0.0);
+  double running = 0.0;
+  for (Index b = 0; b + 1 < num_blocks; ++b) {
+    running += work[static_cast<std::size_t>(b)];
+    if (running >= 0.5 * total) return begin + (b + 1) * kBlockRows;
+  }
+  return layout.rows;
+}
+
+// The two passes (on two threads if `parallel`), their sums added in a fixed order, and the
+// covariance: gram(p, q) - suffix(p) suffix(q) / m over the pair's m rows, where suffix(q) is
+// the sum of y_q over the rows from p's first row on (a suffix of q's segment sums).
+template <class Source>
+std::optional<Matrix> Compute(const Source& source, const std::vector<Index>& first_rows,
+                              Index rows, const VectorRef& shifts, bool parallel,
+                              Index* max_count) {
+  const Layout layout = MakeLayout(first_rows, rows, shifts);
+  const Index n = layout.n;
+  const Index begin = n > 0 ? layout.At(layout.first, 0) : rows;
+  const Index split = n > 0 ? SplitRow(layout) : rows;
+  Sums low;
+  Sums high;
+  const std::function<void()> low_pass = [&] { low = Pass(source, layout, begin, split); };
+  const std::function<void()> high_pass = [&] { high = Pass(source, layout, split, rows); };
+  if (parallel && split < rows) {
+    RunPair(low_pass, high_pass);
+  } else {
+    low_pass();
+    high_pass();
+  }
   // A ratio <= 0 (the prices source) or a NaN or infinity (the sums below): not usable here.
-  if (!(smallest > 0.0)) return std::nullopt;
+  if (!(std::min(low.smallest, high.smallest) > 0.0)) return std::nullopt;
+  const Matrix acc = low.acc + high.acc;
+  const Matrix segment_sums = low.segment_sums + high.segment_sums;
 
   // gram(p, q), p >= q: lower triangle of y'y in sorted order.
-  Matrix gram = Matrix::Zero(n_padded, n_padded);
+  Matrix gram = Matrix::Zero(layout.n_padded, layout.n_padded);
   const auto lane_sum = [](const double* lane) {
     return (lane[0] + lane[1]) + (lane[2] + lane[3]);
   };
-  for (std::size_t t = 0; t < tiles.size(); ++t) {
-    const Tile& tile = tiles[t];
+  for (std::size_t t = 0; t < layout.tiles.size(); ++t) {
+    const Tile& tile = layout.tiles[t];
     const double* lanes = acc.col(static_cast<Index>(t)).data();
     if (tile.triangle()) {
       for (Index u = 0, lane = 0; u < 4; ++u) {
-        for (Index v = 0; v <= u; ++v, ++lane)
+        for (Index v = 0; v <= u; ++v, ++lane) {
           gram(tile.j + u, tile.j + v) = lane_sum(lanes + 4 * lane);
+        }
       }
       continue;
     }
     for (Index u = 0; u < 2; ++u) {
-      for (Index v = 0; v < 4; ++v) gram(tile.i + u, tile.j + v) = lane_sum(lanes + 16 * u + 4 * v);
+      for (Index v = 0; v < 4; ++v) {
+        gram(tile.i + u, tile.j + v) = lane_sum(lanes + 16 * u + 4 * v);
+      }
     }
   }
   // suffix(p, k) = sum of y_p over rows [start(k), rows).
+  const Index num_segments = layout.num_segments();
   Matrix suffix = Matrix::Zero(n, num_segments);
   for (Index p = 0; p < n; ++p) {
     double running = 0.0;
-    for (Index k = num_segments - 1; k >= at(segment_of, p); --k) {
+    for (Index k = num_segments - 1; k >= layout.At(layout.segment_of, p); --k) {
       running += segment_sums(p, k);
       suffix(p, k) = running;
     }
@@ -474,12 +559,12 @@ std::optional<Matrix> Compute(const Source& source, const std::vector<Index>& fi
   for (Index q = 0; q < n; ++q) {
     for (Index p = q; p < n; ++p) {
       // p >= q in sorted order, so p starts no earlier: the pair's rows are p's segment on.
-      const Index k = at(segment_of, p);
-      const Index count = rows - at(starts, k);
+      const Index k = layout.At(layout.segment_of, p);
+      const Index count = rows - layout.At(layout.starts, k);
       const double c = static_cast<double>(count);
       const double value = (gram(p, q) - suffix(p, k) * suffix(q, k) / c) / (c - 1.0);
-      const Index i = at(order, p);
-      const Index j = at(order, q);
+      const Index i = layout.At(layout.order, p);
+      const Index j = layout.At(layout.order, q);
       cov(i, j) = value;
       cov(j, i) = value;
       *max_count = std::max(*max_count, count);
@@ -504,14 +589,16 @@ Index FirstPresentRow(const double* values, Index rows) {
 std::optional<Matrix> LeadingBlockCovarianceOfReturns(const MatrixRef& returns,
                                                       const std::vector<Index>& first_rows,
                                                       const VectorRef& shifts, Index* max_count) {
-  return Compute(ReturnsSource{returns}, first_rows, returns.rows(), shifts, max_count);
+  return Compute(ReturnsSource{returns}, first_rows, returns.rows(), shifts, /*parallel=*/false,
+                 max_count);
 }
 
 std::optional<Matrix> LeadingBlockCovarianceOfPriceReturns(const MatrixRef& prices,
                                                            const std::vector<Index>& first_rows,
-                                                           const VectorRef& shifts,
+                                                           const VectorRef& shifts, bool parallel,
                                                            Index* max_count) {
-  return Compute(PriceReturnsSource{prices}, first_rows, prices.rows() - 1, shifts, max_count);
+  return Compute(PriceReturnsSource{prices}, first_rows, prices.rows() - 1, shifts, parallel,
+                 max_count);
 }
 
 }  // namespace pfopt::internal

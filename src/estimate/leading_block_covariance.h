@@ -32,9 +32,13 @@ std::optional<Matrix> LeadingBlockCovarianceOfReturns(const MatrixRef& returns,
 // prices(t, c) - 1, column c's first return at row first_rows[c] (its first price). Empty also
 // if a ratio of consecutive prices is not positive; the caller checks that each column's first
 // price is positive and finite (then positive ratios prove every price positive).
+//
+// Both split the rows in two at a point that depends only on the layout and add the two
+// halves' sums in a fixed order; with `parallel`, the halves run on the calling thread and a
+// persistent helper thread (internal::RunPair). The result is the same either way.
 std::optional<Matrix> LeadingBlockCovarianceOfPriceReturns(const MatrixRef& prices,
                                                            const std::vector<Index>& first_rows,
-                                                           const VectorRef& shifts,
+                                                           const VectorRef& shifts, bool parallel,
                                                            Index* max_count);
 
 }  // namespace pfopt::internal

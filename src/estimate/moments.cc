@@ -62,8 +62,8 @@ std::optional<MomentsEstimate> OnePass(const MatrixRef& prices, const MomentsOpt
     earliest = std::min(earliest, first);
   }
   Index max_count = 0;
-  std::optional<Matrix> cov =
-      internal::LeadingBlockCovarianceOfPriceReturns(prices, first_rows, shifts, &max_count);
+  std::optional<Matrix> cov = internal::LeadingBlockCovarianceOfPriceReturns(
+      prices, first_rows, shifts, options.parallel, &max_count);
   if (!cov) return std::nullopt;
   estimate.covariance.periods_used = max_count;
   internal::FinishCovariance(std::move(*cov), options.risk_model, &estimate.covariance);

@@ -31,6 +31,13 @@ struct MomentsOptions {
   ExpectedReturnsOptions expected_returns;
   // Risk model (default SAMPLE, pairwise missing data, 252 periods a year).
   RiskModelOptions risk_model;
+  // One-pass path only: split its covariance pass over two threads, the calling one and a
+  // helper thread that the library starts on first use and keeps (it polls for 100 us after
+  // each task, then sleeps). The rows are split at a point that depends only on the data's
+  // layout and the two halves' sums are added in a fixed order, so the results are the same
+  // with or without it, bit for bit. If the helper is busy with another call, the calling
+  // thread runs both halves.
+  bool parallel = true;
 
   // Checks every field; the message names the field (prefixed "expected_returns." or
   // "risk_model."), its value and the rule.
