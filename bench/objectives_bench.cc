@@ -72,8 +72,8 @@ BENCHMARK(BM_Frontier20Points)->Arg(20)->Arg(100)->Unit(benchmark::kMicrosecond)
 // The goal "max_sharpe on stock_prices.csv (20 assets) under 100 us including estimation from
 // the 20-year price history": prices already in memory (the CSV parse is not part of it).
 // Arg 0: the separate steps (ReturnsFromPrices, EstimateExpectedReturns, EstimateCovariance);
-// arg 1: EstimateMomentsFromPrices on the calling thread only (parallel = false); arg 2:
-// EstimateMomentsFromPrices with its helper thread (the default, what the request path uses).
+// arg 1: EstimateMomentsFromPrices on the calling thread (the default, what the request path
+// uses); arg 2: EstimateMomentsFromPrices with its helper thread (parallel = true).
 // CPU time is the process's (both threads); the real time is the latency.
 void BM_StockPricesMaxSharpeEndToEnd(benchmark::State& state) {
   const std::string root = PFOPT_SOURCE_DIR;

@@ -178,13 +178,14 @@ TEST(EstimateMomentsFromPrices, ParallelAndSequentialPassesAreBitIdentical) {
   // a fixed order, whichever thread ran them: the results are equal bit for bit, call after
   // call (run several times so that both the helper and the calling thread get the second
   // half).
-  MomentsOptions sequential;
-  sequential.parallel = false;
+  const MomentsOptions sequential;
+  MomentsOptions two_threads;
+  two_threads.parallel = true;
   for (const Matrix& p : {Matrix(StockPrices().values), RandomPrices(3000, 13, 77, false)}) {
     const MomentsEstimate reference = Estimate(p, sequential);
     ASSERT_TRUE(reference.one_pass);
     for (int call = 0; call < 20; ++call) {
-      const MomentsEstimate parallel = Estimate(p);
+      const MomentsEstimate parallel = Estimate(p, two_threads);
       ASSERT_TRUE(parallel.one_pass);
       ASSERT_EQ(parallel.covariance.covariance, reference.covariance.covariance) << call;
       ASSERT_EQ(parallel.expected_returns, reference.expected_returns);

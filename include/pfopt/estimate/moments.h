@@ -31,13 +31,15 @@ struct MomentsOptions {
   ExpectedReturnsOptions expected_returns;
   // Risk model (default SAMPLE, pairwise missing data, 252 periods a year).
   RiskModelOptions risk_model;
-  // One-pass path only: split its covariance pass over two threads, the calling one and a
-  // helper thread that the library starts on first use and keeps (it polls for 100 us after
-  // each task, then sleeps). The rows are split at a point that depends only on the data's
-  // layout and the two halves' sums are added in a fixed order, so the results are the same
-  // with or without it, bit for bit. If the helper is busy with another call, the calling
-  // thread runs both halves.
-  bool parallel = true;
+  // One-pass path only: run the two halves of its covariance pass on two threads, the
+  // calling one and a helper thread that the library starts on first use and keeps (it polls
+  // for 100 us after each task, then sleeps). The rows are always split at a point that
+  // depends only on the data's layout and the halves' sums are added in a fixed order, so the
+  // results are the same with or without it, bit for bit. The calling thread runs the second
+  // half itself if the helper has not started it (asleep, busy with another call, no free
+  // core), so a call never waits for the helper. Off by default: it pays only when a second
+  // core is free (bench/README.md).
+  bool parallel = false;
 
   // Checks every field; the message names the field (prefixed "expected_returns." or
   // "risk_model."), its value and the rule.
