@@ -116,6 +116,13 @@ Naive NaiveMoments(const Matrix& p, double periods_per_year = 252.0) {
   return out;
 }
 
+void ExpectDefinitions(const MomentsEstimate& estimate, const Matrix& prices,
+                       double periods_per_year = 252.0) {
+  const Naive naive = NaiveMoments(prices, periods_per_year);
+  EXPECT_LT(MaxRelativeDifference(estimate.expected_returns, naive.mu), 1e-13);
+  EXPECT_LT(MaxRelativeDifference(estimate.covariance.covariance, naive.cov), 1e-12);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 TEST(EstimateMomentsFromPrices, StockPricesTakeTheOnePassAndMatchPypfopt) {
@@ -200,18 +207,14 @@ TEST(EstimateMomentsFromPrices, LateListingsWithSameStartShareSegments) {
   p.col(5).head(697).setConstant(kNaN);  // 3 prices, 2 returns
   const MomentsEstimate estimate = Estimate(p, Unrepaired());
   ASSERT_TRUE(estimate.one_pass);
-  const Naive naive = NaiveMoments(p);
-  EXPECT_LT(MaxRelativeDifference(estimate.expected_returns, naive.mu), 1e-13);
-  EXPECT_LT(MaxRelativeDifference(estimate.covariance.covariance, naive.cov), 1e-12);
+  ExpectDefinitions(estimate, p);
 }
 
 TEST(EstimateMomentsFromPrices, GapsAfterTheFirstPriceTakeTheSeparatePath) {
   const Matrix p = RandomPrices(900, 9, 5, /*gaps=*/true);
   const MomentsEstimate estimate = Estimate(p, Unrepaired());
   EXPECT_FALSE(estimate.one_pass);
-  const Naive naive = NaiveMoments(p);
-  EXPECT_LT(MaxRelativeDifference(estimate.expected_returns, naive.mu), 1e-13);
-  EXPECT_LT(MaxRelativeDifference(estimate.covariance.covariance, naive.cov), 1e-12);
+  ExpectDefinitions(estimate, p);
 }
 
 TEST(EstimateMomentsFromPrices, OtherEstimatorsTakeTheSeparatePath) {
@@ -244,9 +247,7 @@ TEST(EstimateMomentsFromPrices, PeriodsPerYearScalesBoth) {
   weekly.risk_model.periods_per_year = 52.0;
   const MomentsEstimate estimate = Estimate(p, weekly);
   ASSERT_TRUE(estimate.one_pass);
-  const Naive naive = NaiveMoments(p, 52.0);
-  EXPECT_LT(MaxRelativeDifference(estimate.expected_returns, naive.mu), 1e-13);
-  EXPECT_LT(MaxRelativeDifference(estimate.covariance.covariance, naive.cov), 1e-12);
+  ExpectDefinitions(estimate, p, 52.0);
 }
 
 TEST(EstimateMomentsFromPrices, InvalidPricesGiveTheReturnsError) {
