@@ -3,11 +3,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
 #include "pfopt/data/returns.h"
 #include "pfopt/estimate/expected_returns.h"
+#include "pfopt/estimate/moments.h"
 #include "pfopt/estimate/risk_models.h"
 
 namespace pfopt::service {
@@ -100,9 +102,12 @@ Status CheckRequestShape(const OptimizationRequest& request) {
 struct Histories {
   Matrix returns;
   Vector market;
+  Matrix prices;  // with prices_only: the T x n prices instead of the returns
 };
 
-Result<Histories> BuildHistories(const OptimizationRequest& request) {
+// prices_only: when every strategy gives prices and no market returns are given, stop after
+// validating the prices and return them (for EstimateMomentsFromPrices).
+Result<Histories> BuildHistories(const OptimizationRequest& request, bool prices_only = false) {
   const auto& strategies = request.strategies;
   const std::size_t n = strategies.size();
   std::size_t with_history = 0, with_prices = 0;
@@ -173,6 +178,10 @@ Result<Histories> BuildHistories(const OptimizationRequest& request) {
     if (rows < 2) {
       return InvalidArgument("a price history needs at least 2 prices, got " + std::to_string(rows),
                              StrategyField(first, "prices"));
+    }
+    if (prices_only && request.risk_parameters.market_returns.empty()) {
+      out.prices = std::move(raw);
+      return out;
     }
     full = raw.bottomRows(rows - 1).array() / raw.topRows(rows - 1).array() - 1.0;
   } else {
@@ -276,6 +285,28 @@ Result<Matrix> GivenCovariance(const OptimizationRequest& request,
   return fixed;
 }
 
+ExpectedReturnsOptions ExpectedReturnsFor(const RiskParameters& rp, const Vector& market) {
+  ExpectedReturnsOptions er;
+  er.method = rp.expected_returns_estimator;
+  er.periods_per_year = rp.periods_per_year;
+  er.compounding = rp.compounding.value_or(true);
+  er.ema_span = rp.ema_span.value_or(500.0);
+  er.risk_free_rate = rp.risk_free_rate;
+  er.market_returns = market;
+  return er;
+}
+
+RiskModelOptions RiskModelFor(const RiskParameters& rp) {
+  RiskModelOptions rm;
+  rm.model = rp.covariance_estimator;
+  rm.periods_per_year = rp.periods_per_year;
+  if (rp.semicovariance_benchmark) rm.semicovariance_benchmark = *rp.semicovariance_benchmark;
+  if (rp.covariance_span) rm.exp_span = *rp.covariance_span;
+  if (rp.shrinkage) rm.shrinkage = *rp.shrinkage;
+  if (rp.missing_data) rm.missing = *rp.missing_data;
+  return rm;
+}
+
 }  // namespace
 
 Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
@@ -304,27 +335,42 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
     }
   }
 
-  auto histories = BuildHistories(request);
-  if (!histories) return tl::unexpected(histories.error());
-  const bool have_history = histories->returns.size() > 0;
-  prepared.history_periods = histories->returns.rows();
-
-  // Expected returns: per-strategy override, then risk_parameters.expected_returns, then the
-  // estimator over the histories.
   bool need_estimate = false;
   for (const auto& s : strategies) {
     if (!s.expected_return && !rp.expected_returns.count(s.id)) need_estimate = true;
   }
+  // Both estimates from prices with the default estimators: EstimateMomentsFromPrices (one pass
+  // over the prices). If it fails, the separate path below reports the problem as always.
+  const bool both_from_prices =
+      need_estimate && rp.covariance.empty() &&
+      rp.expected_returns_estimator == ExpectedReturnsMethod::kMeanHistorical &&
+      rp.covariance_estimator == RiskModel::kSample;
+  auto histories = BuildHistories(request, /*prices_only=*/both_from_prices);
+  if (!histories) return tl::unexpected(histories.error());
+  std::optional<MomentsEstimate> moments;
+  if (histories->prices.size() > 0) {
+    MomentsOptions options;
+    options.expected_returns = ExpectedReturnsFor(rp, Vector());
+    options.risk_model = RiskModelFor(rp);
+    auto estimated = EstimateMomentsFromPrices(histories->prices, options);
+    if (estimated && estimated->periods >= 2) {
+      moments = std::move(*estimated);
+    } else {
+      histories = BuildHistories(request);
+      if (!histories) return tl::unexpected(histories.error());
+    }
+  }
+  const bool have_history = moments || histories->returns.size() > 0;
+  prepared.history_periods = moments ? moments->periods : histories->returns.rows();
+
+  // Expected returns: per-strategy override, then risk_parameters.expected_returns, then the
+  // estimator over the histories.
   Vector mu;
-  if (need_estimate && have_history) {
-    ExpectedReturnsOptions er;
-    er.method = rp.expected_returns_estimator;
-    er.periods_per_year = rp.periods_per_year;
-    er.compounding = rp.compounding.value_or(true);
-    er.ema_span = rp.ema_span.value_or(500.0);
-    er.risk_free_rate = rp.risk_free_rate;
-    er.market_returns = histories->market;
-    auto estimated = EstimateExpectedReturns(histories->returns, er);
+  if (need_estimate && moments) {
+    mu = moments->expected_returns;
+  } else if (need_estimate && have_history) {
+    auto estimated =
+        EstimateExpectedReturns(histories->returns, ExpectedReturnsFor(rp, histories->market));
     if (!estimated) return Prefixed(estimated.error(), "risk_parameters");
     mu = *estimated;
   } else if (!need_estimate) {
@@ -356,15 +402,11 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
     auto sigma = GivenCovariance(request, &prepared.warnings);
     if (!sigma) return tl::unexpected(sigma.error());
     problem.covariance = std::move(*sigma);
+  } else if (moments) {
+    for (const auto& w : moments->covariance.warnings) prepared.warnings.push_back(w);
+    problem.covariance = std::move(moments->covariance.covariance);
   } else if (have_history) {
-    RiskModelOptions rm;
-    rm.model = rp.covariance_estimator;
-    rm.periods_per_year = rp.periods_per_year;
-    if (rp.semicovariance_benchmark) rm.semicovariance_benchmark = *rp.semicovariance_benchmark;
-    if (rp.covariance_span) rm.exp_span = *rp.covariance_span;
-    if (rp.shrinkage) rm.shrinkage = *rp.shrinkage;
-    if (rp.missing_data) rm.missing = *rp.missing_data;
-    auto estimate = EstimateCovariance(histories->returns, rm);
+    auto estimate = EstimateCovariance(histories->returns, RiskModelFor(rp));
     if (!estimate) return Prefixed(estimate.error(), "risk_parameters");
     for (const auto& w : estimate->warnings) prepared.warnings.push_back(w);
     problem.covariance = std::move(estimate->covariance);

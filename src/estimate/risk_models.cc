@@ -2,6 +2,8 @@
 
 #include "estimate/risk_models_internal.h"
 
+#include "estimate/leading_block_covariance.h"
+
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <algorithm>
@@ -128,130 +130,16 @@ tl::unexpected<Error> TooFewCommon(Index a, Index b, Index count) {
 // sums of products below do not cancel: cov = (sum y_i y_j - sum y_i sum y_j / n) / (n - 1),
 // with y = x - shift and the sums over the pair's common rows.
 
-// Adds the 2 x 4 block of y'y at rows (i, i + 1) and columns (j .. j + 3), summed over rows
-// [t0, t1) of y (t1 - t0 a multiple of 4). Eight 4-wide accumulators stay in registers and every
-// load feeds two or four products: about twice the speed of a general rank-k update for the
-// tall, narrow matrices of return histories (no packing, and n is too small for blocking).
-void AddGramTile(const Matrix& y, Index t0, Index t1, Index i, Index j, Matrix* gram) {
-  using Lane = Eigen::Array4d;
-  const double* a0 = y.col(i).data();
-  const double* a1 = y.col(i + 1).data();
-  const double* b0 = y.col(j).data();
-  const double* b1 = y.col(j + 1).data();
-  const double* b2 = y.col(j + 2).data();
-  const double* b3 = y.col(j + 3).data();
-  Lane c00 = Lane::Zero(), c01 = Lane::Zero(), c02 = Lane::Zero(), c03 = Lane::Zero();
-  Lane c10 = Lane::Zero(), c11 = Lane::Zero(), c12 = Lane::Zero(), c13 = Lane::Zero();
-  for (Index t = t0; t < t1; t += 4) {
-    const Lane x0 = Eigen::Map<const Lane>(a0 + t);
-    const Lane x1 = Eigen::Map<const Lane>(a1 + t);
-    Lane z = Eigen::Map<const Lane>(b0 + t);
-    c00 += x0 * z;
-    c10 += x1 * z;
-    z = Eigen::Map<const Lane>(b1 + t);
-    c01 += x0 * z;
-    c11 += x1 * z;
-    z = Eigen::Map<const Lane>(b2 + t);
-    c02 += x0 * z;
-    c12 += x1 * z;
-    z = Eigen::Map<const Lane>(b3 + t);
-    c03 += x0 * z;
-    c13 += x1 * z;
-  }
-  Matrix& g = *gram;
-  g(i, j) += c00.sum();
-  g(i, j + 1) += c01.sum();
-  g(i, j + 2) += c02.sum();
-  g(i, j + 3) += c03.sum();
-  g(i + 1, j) += c10.sum();
-  g(i + 1, j + 1) += c11.sum();
-  g(i + 1, j + 2) += c12.sum();
-  g(i + 1, j + 3) += c13.sum();
-}
-
-// Common layout: each column present from its first row to the end. Columns are copied in
-// order of first row, shifted by their mean and set to 0 before their first row; the Gram
-// matrix is then built from 2 x 4 tiles, each over the rows from the first row where its
-// earliest-starting pair has data (the zeros take care of the pairs that start later), which
-// skips most of the missing blocks: ~0.6 T n^2 / 2 multiply-adds on stock_prices.csv.
-//
-// `first_rows` and `shifts` give each column's first present row and shift (its mean, or any
-// value near it). The columns must be present from their first row on; if a NaN or an infinity
-// turns up anyway (the sums below are not finite), the result is empty and the caller falls
-// back to the general path, which also reports infinities.
+// Common layout: each column present from its first row to the end (see
+// internal::LeadingBlockCovarianceOfReturns: ~0.6 T n^2 / 2 multiply-adds on stock_prices.csv,
+// in blocks of rows that stay in cache). `first_rows` and `shifts` give each column's first
+// present row and shift (its mean, or any value near it). If a NaN or an infinity turns up
+// after a column's first row, the result is empty and the caller falls back to the general
+// path, which also reports infinities.
 std::optional<Matrix> PairwiseLeadingBlocks(const MatrixRef& x,
                                             const std::vector<Index>& first_rows,
                                             const Vector& shifts, Index* max_count) {
-  const Index rows = x.rows();
-  const Index n = x.cols();
-  const Index rows_padded = (rows + 3) / 4 * 4;
-  const Index n_padded = (n + 3) / 4 * 4;
-  const auto first_of = [&](Index col) { return first_rows[static_cast<std::size_t>(col)]; };
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  std::iota(order.begin(), order.end(), Index{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](Index a, Index b) { return first_of(a) < first_of(b); });
-  // First row of each sorted (and padding) column, and the distinct first rows ("segment
-  // starts") with the segment where each sorted column starts.
-  std::vector<Index> first(static_cast<std::size_t>(n_padded), rows_padded);
-  std::vector<Index> starts;
-  std::vector<Index> segment_of(static_cast<std::size_t>(n));
-  for (Index p = 0; p < n; ++p) {
-    first[static_cast<std::size_t>(p)] = first_of(order[static_cast<std::size_t>(p)]);
-    if (starts.empty() || starts.back() != first[static_cast<std::size_t>(p)]) {
-      starts.push_back(first[static_cast<std::size_t>(p)]);
-    }
-    segment_of[static_cast<std::size_t>(p)] = static_cast<Index>(starts.size()) - 1;
-  }
-  const Index num_segments = static_cast<Index>(starts.size());
-  starts.push_back(rows);
-  const auto start = [&](Index k) { return starts[static_cast<std::size_t>(k)]; };
-
-  // The shifted copy, and suffix(p, k) = sum of y_p over rows [start(k), rows), taken from the
-  // column just written (still in cache).
-  Matrix y(rows_padded, n_padded);
-  Matrix suffix = Matrix::Zero(n, num_segments);
-  for (Index p = 0; p < n; ++p) {
-    const Index col = order[static_cast<std::size_t>(p)];
-    const Index f = first[static_cast<std::size_t>(p)];
-    y.col(p).head(f).setZero();
-    y.col(p).segment(f, rows - f).array() = x.col(col).segment(f, rows - f).array() - shifts[col];
-    y.col(p).tail(rows_padded - rows).setZero();
-    double running = 0.0;
-    for (Index k = num_segments - 1; k >= segment_of[static_cast<std::size_t>(p)]; --k) {
-      running += y.col(p).segment(start(k), start(k + 1) - start(k)).sum();
-      suffix(p, k) = running;
-    }
-    if (!std::isfinite(running)) return std::nullopt;  // a NaN or infinity inside the block
-  }
-  y.rightCols(n_padded - n).setZero();
-
-  Matrix gram = Matrix::Zero(n_padded, n_padded);  // lower triangle (and diagonal tiles)
-  for (Index j = 0; j < n_padded; j += 4) {
-    for (Index i = j; i < n; i += 2) {
-      const Index t0 =
-          std::max(first[static_cast<std::size_t>(i)], first[static_cast<std::size_t>(j)]) / 4 * 4;
-      AddGramTile(y, t0, rows_padded, i, j, &gram);
-    }
-  }
-
-  Matrix cov(n, n);
-  *max_count = 0;
-  for (Index q = 0; q < n; ++q) {
-    for (Index p = q; p < n; ++p) {
-      // p >= q in sorted order, so p starts no earlier: the pair's rows are p's segment on.
-      const Index k = segment_of[static_cast<std::size_t>(p)];
-      const Index count = rows - start(k);
-      const double c = static_cast<double>(count);
-      const double value = (gram(p, q) - suffix(p, k) * suffix(q, k) / c) / (c - 1.0);
-      const Index i = order[static_cast<std::size_t>(p)];
-      const Index j = order[static_cast<std::size_t>(q)];
-      cov(i, j) = value;
-      cov(j, i) = value;
-      *max_count = std::max(*max_count, count);
-    }
-  }
-  return cov;
+  return internal::LeadingBlockCovarianceOfReturns(x, first_rows, shifts, max_count);
 }
 
 // Any layout: masked products. With y = (x - shift) where present and 0 elsewhere, and m the
@@ -341,8 +229,7 @@ Result<Matrix> PairwiseCovarianceFromReturns(const MatrixRef& x, bool force_gene
     bool usable = true;
     for (Index col = 0; col < n && usable; ++col) {
       const double* in = x.col(col).data();
-      Index first = 0;
-      while (first < rows && std::isnan(in[first])) ++first;
+      const Index first = internal::FirstPresentRow(in, rows);
       const Index sample = std::min<Index>(64, rows - first);
       usable = rows - first >= 2;  // otherwise let the scan report the column
       first_rows[static_cast<std::size_t>(col)] = first;
@@ -702,6 +589,37 @@ Result<Matrix> PairwiseSampleCovariance(const MatrixRef& returns, bool force_gen
   return PairwiseCovarianceFromReturns(returns, force_general_path, &max_count);
 }
 
+void FinishCovariance(Matrix raw, const RiskModelOptions& options, CovarianceEstimate* estimate) {
+  raw *= options.periods_per_year;
+  bool repaired = false;
+  double min_eigenvalue = kNaN;
+  estimate->covariance =
+      RepairNonPositiveSemidefinite(raw, options.repair, &repaired, &min_eigenvalue);
+  estimate->repaired = repaired;
+  estimate->min_eigenvalue = min_eigenvalue;
+  if (!std::isnan(min_eigenvalue)) {
+    std::string warning = "covariance was not positive semidefinite (smallest eigenvalue " +
+                          FormatNumber(min_eigenvalue) + ")";
+    switch (options.repair) {
+      case PsdRepair::kSpectral:
+        warning += "; repaired: negative eigenvalues set to 0 (SPECTRAL)";
+        break;
+      case PsdRepair::kDiagonal:
+        warning += "; repaired: diagonal raised by 1.1 x |smallest eigenvalue| (DIAGONAL)";
+        break;
+      case PsdRepair::kNone:
+        warning += "; left unchanged (repair = NONE)";
+        break;
+    }
+    estimate->warnings.push_back(std::move(warning));
+    if (repaired && !IsPositiveSemidefinite(estimate->covariance)) {
+      estimate->warnings.push_back(
+          "the repaired covariance still fails the Cholesky test of M + 1e-16 I; consider "
+          "another risk model");
+    }
+  }
+}
+
 }  // namespace internal
 
 Status RiskModelOptions::Validate() const {
@@ -871,34 +789,7 @@ Result<CovarianceEstimate> EstimateCovariance(const MatrixRef& returns,
     }
   }
 
-  raw *= options.periods_per_year;
-  bool repaired = false;
-  double min_eigenvalue = kNaN;
-  estimate.covariance =
-      RepairNonPositiveSemidefinite(raw, options.repair, &repaired, &min_eigenvalue);
-  estimate.repaired = repaired;
-  estimate.min_eigenvalue = min_eigenvalue;
-  if (!std::isnan(min_eigenvalue)) {
-    std::string warning = "covariance was not positive semidefinite (smallest eigenvalue " +
-                          FormatNumber(min_eigenvalue) + ")";
-    switch (options.repair) {
-      case PsdRepair::kSpectral:
-        warning += "; repaired: negative eigenvalues set to 0 (SPECTRAL)";
-        break;
-      case PsdRepair::kDiagonal:
-        warning += "; repaired: diagonal raised by 1.1 x |smallest eigenvalue| (DIAGONAL)";
-        break;
-      case PsdRepair::kNone:
-        warning += "; left unchanged (repair = NONE)";
-        break;
-    }
-    estimate.warnings.push_back(std::move(warning));
-    if (repaired && !IsPositiveSemidefinite(estimate.covariance)) {
-      estimate.warnings.push_back(
-          "the repaired covariance still fails the Cholesky test of M + 1e-16 I; consider "
-          "another risk model");
-    }
-  }
+  internal::FinishCovariance(std::move(raw), options, &estimate);
   return estimate;
 }
 

@@ -399,6 +399,28 @@ TEST(PairwiseSampleCovariance, LeadingBlockPathMatchesPerPairDefinition) {
   EXPECT_LT(MaxRelativeDifference(*cov, *general), 1e-13);
 }
 
+TEST(PairwiseSampleCovariance, LeadingBlockPathMatchesPerPairDefinitionForManySizes) {
+  // Around the kernels' granularity: n not a multiple of 4 (padding columns, triangle tiles of
+  // the diagonal blocks), odd n, rows below, at and above the 256-row blocks.
+  unsigned seed = 100;
+  for (Index n : {1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 20, 21}) {
+    for (Index rows : {4, 9, 255, 256, 257, 700}) {
+      const Matrix x = RandomReturnsWithGaps(rows, n, seed++, /*internal_gaps=*/false);
+      bool enough = true;  // every column needs 2 values
+      for (Index col = 0; col < n; ++col)
+        enough = enough && (x.col(col).array() == x.col(col).array()).count() >= 2;
+      if (!enough) continue;
+      Result<Matrix> cov = internal::PairwiseSampleCovariance(x, false);
+      ASSERT_TRUE(cov.has_value()) << cov.error().ToString();
+      Matrix naive(n, n);
+      for (Index i = 0; i < n; ++i) {
+        for (Index j = 0; j < n; ++j) naive(i, j) = NaivePairCovariance(x, i, j);
+      }
+      EXPECT_LT(MaxRelativeDifference(*cov, naive), 1e-13) << "n " << n << " rows " << rows;
+    }
+  }
+}
+
 TEST(PairwiseSampleCovariance, SingleColumnIsItsVariance) {
   const Matrix x = RandomReturnsWithGaps(50, 1, 11, /*internal_gaps=*/false);
   Result<Matrix> cov = internal::PairwiseSampleCovariance(x, false);
