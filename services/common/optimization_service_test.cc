@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <functional>
+#include <sstream>
+#include <string>
 
 #include "services/common/request_json.h"
 #include "support/reference_data.h"
@@ -35,6 +38,40 @@ OptimizationRequest TwoAssetRequest() {
     "risk_parameters": {"covariance": {"A": {"A": 0.04, "B": 0.01}, "B": {"B": 0.09}}}})");
   EXPECT_TRUE(request);
   return *request;
+}
+
+// A max Sharpe problem on which block additions once made the dual active-set method cycle
+// until its iteration limit (tests/data/qp/README.md). The answer must be optimal, feasible,
+// and equal to the classical one-constraint-at-a-time method's.
+TEST(RunOptimization, MaxSharpeWithTurnoverFromDriftedWeightsDoesNotCycle) {
+  std::ifstream file(std::string(PFOPT_TEST_DATA_DIR) + "/qp/max_sharpe_turnover_cycling.json");
+  ASSERT_TRUE(file) << "missing tests/data/qp/max_sharpe_turnover_cycling.json";
+  std::stringstream text;
+  text << file.rdbuf();
+  auto request = ParseOptimizationRequest(text.str());
+  ASSERT_TRUE(request) << request.error().ToString();
+  auto prepared = PrepareProblem(*request);
+  ASSERT_TRUE(prepared) << prepared.error().ToString();
+
+  auto blocked = OptimizeMeanVariance(prepared->problem, prepared->options);
+  ASSERT_TRUE(blocked);
+  ASSERT_EQ(blocked->status, OptimizationStatus::kOptimal) << blocked->message;
+  EXPECT_TRUE(blocked->constraints_satisfied);
+  EXPECT_LE(blocked->iterations, 400);
+
+  MeanVarianceOptions classical = prepared->options;
+  classical.qp.block_addition_threshold = 1.0;
+  auto single = OptimizeMeanVariance(prepared->problem, classical);
+  ASSERT_TRUE(single);
+  ASSERT_EQ(single->status, OptimizationStatus::kOptimal) << single->message;
+  EXPECT_LE((blocked->weights - single->weights).cwiseAbs().maxCoeff(), 1e-9);
+  EXPECT_NEAR(blocked->performance.sharpe_ratio, single->performance.sharpe_ratio, 1e-10);
+  // The turnover limit binds: sum |w - w0| = 0.2.
+  Vector current(prepared->problem.num_assets());
+  for (std::size_t i = 0; i < request->strategies.size(); ++i) {
+    current[static_cast<Index>(i)] = request->strategies[i].current_weight.value_or(0.0);
+  }
+  EXPECT_NEAR((blocked->weights - current).cwiseAbs().sum(), 0.2, 1e-9);
 }
 
 TEST(RunOptimization, ReproducesPyPortfolioOptFromPriceHistories) {

@@ -287,7 +287,9 @@ class DenseQpSolver::Impl {
   const QpOptions& options() const { return options_; }
 
  private:
-  enum class InnerOutcome { kOptimal, kInfeasible, kMaxIterations, kTimeLimit };
+  // kStalled: the dual objective stopped decreasing with single additions as well (cycling on
+  // a numerically near-dependent working set, or violations at the level of rounding).
+  enum class InnerOutcome { kOptimal, kInfeasible, kMaxIterations, kTimeLimit, kStalled };
 
   struct Entry {
     Index constraint;  // unified index: [0, n) bound, [n, n + m_eq) equality, then inequality
@@ -322,7 +324,7 @@ class DenseQpSolver::Impl {
 
   // Builds W from equalities, fixed variables and the warm start. Returns false (and sets the
   // certificate) if the equalities are inconsistent.
-  bool InitializeWorkingSet();
+  bool InitializeWorkingSet(bool use_warm_start = true);
   // Computes v = L^-1 f and d for W.
   void SetLinearTerm(const Vector& f);
   // Primal point from the current lambda: x = L'^-1 (-M_W' lambda - v).
@@ -382,8 +384,11 @@ class DenseQpSolver::Impl {
   };
   std::vector<Candidate> candidates_;
   bool block_additions_ = true;
+  // Set for the rest of a Solve() once block additions led to a stall: the inner problems are
+  // then solved by the classical one-at-a-time method from a cold working set.
+  bool single_additions_only_ = false;
   int stalls_ = 0;
-  double last_dual_objective_ = kInfinity;
+  double best_dual_objective_ = kInfinity;
   Vector v_, x_, u_, gx_;
   int iterations_ = 0;
   bool singular_last_ = false;
@@ -617,7 +622,7 @@ void DenseQpSolver::Impl::ComputePrimal(const double* lambda, Vector* x) {
   chol_.triangularView<Eigen::Lower>().adjoint().solveInPlace(*x);
 }
 
-bool DenseQpSolver::Impl::InitializeWorkingSet() {
+bool DenseQpSolver::Impl::InitializeWorkingSet(bool use_warm_start) {
   work_.clear();
   ldl_.Clear();
   free_slots_.clear();
@@ -666,7 +671,8 @@ bool DenseQpSolver::Impl::InitializeWorkingSet() {
     }
   }
   // Warm start: inequalities and bounds, multipliers 0 (dual feasible); dependent ones dropped.
-  for (const QpActiveConstraint& entry : warm_set_) {
+  const std::vector<QpActiveConstraint> cold;
+  for (const QpActiveConstraint& entry : use_warm_start ? warm_set_ : cold) {
     Index c = 0;
     switch (entry.kind) {
       case QpActiveConstraint::Kind::kBound:
@@ -696,7 +702,7 @@ bool DenseQpSolver::Impl::InitializeWorkingSet() {
   // Multipliers of the previous solve, where they have the sign their side allows.
   for (std::size_t i = 0; i < work_.size(); ++i) {
     const Entry& e = work_[i];
-    const double l = warm_lambda_[static_cast<std::size_t>(e.constraint)];
+    const double l = use_warm_start ? warm_lambda_[static_cast<std::size_t>(e.constraint)] : 0.0;
     const bool allowed = e.side == ActiveSide::kEquality ||
                          (e.side == ActiveSide::kUpper && l >= 0.0) ||
                          (e.side == ActiveSide::kLower && l <= 0.0);
@@ -754,8 +760,8 @@ bool DenseQpSolver::Impl::HandleSingularLast() {
 }
 
 DenseQpSolver::Impl::InnerOutcome DenseQpSolver::Impl::RunActiveSet(Clock::time_point start) {
-  block_additions_ = options_.block_addition_threshold < 1.0;
-  last_dual_objective_ = kInfinity;
+  block_additions_ = !single_additions_only_ && options_.block_addition_threshold < 1.0;
+  best_dual_objective_ = kInfinity;
   stalls_ = 0;
   const double dep_tol = options_.dependency_tolerance;
   const double primal_tol = options_.primal_tolerance;
@@ -809,21 +815,24 @@ DenseQpSolver::Impl::InnerOutcome DenseQpSolver::Impl::RunActiveSet(Clock::time_
     for (Index i = 0; i < k; ++i)
       lambda_[static_cast<std::size_t>(i)] = lambda_star_[static_cast<std::size_t>(i)];
     ComputePrimal(lambda_.data(), &x_);
-    // Dual objective J = 1/2 ||u||^2 + d'lambda at this minimiser on W: it must decrease
-    // strictly from one primal point to the next, else block additions are switched off.
+    // Dual objective J = 1/2 ||u||^2 + d'lambda at this minimiser on W: in exact arithmetic it
+    // decreases strictly from one primal point to the next. A point that does not beat the best
+    // J so far is a stall (comparing with the best, not the last, also catches a cycle that
+    // alternates between two working sets). First remedy: switch block additions off; if
+    // single additions stall three times more, give up on this working set (the caller
+    // restarts cold or judges the result by its residuals).
     double dual_objective = 0.5 * u_.squaredNorm();
     for (Index i = 0; i < k; ++i)
       dual_objective += d_[static_cast<std::size_t>(i)] * lambda_[static_cast<std::size_t>(i)];
-    if (dual_objective >= last_dual_objective_ - 1e-14 * std::abs(last_dual_objective_)) {
-      // No progress. First switch block additions off; if single additions stall as well, the
-      // remaining violations are at the level of rounding noise: stop cycling on them (the
-      // caller judges the result by its residuals).
-      if (!block_additions_ && ++stalls_ >= 3) return InnerOutcome::kOptimal;
-      block_additions_ = false;
-    } else {
+    if (best_dual_objective_ == kInfinity ||
+        dual_objective < best_dual_objective_ - 1e-14 * std::abs(best_dual_objective_)) {
+      best_dual_objective_ = dual_objective;
       stalls_ = 0;
+    } else if (block_additions_) {
+      block_additions_ = false;
+    } else if (++stalls_ >= 3) {
+      return InnerOutcome::kStalled;
     }
-    last_dual_objective_ = dual_objective;
     // Constraints outside W violated beyond the tolerance, scored by violation / row norm.
     candidates_.clear();
     const Vector& lb = problem_.lb;
@@ -1023,6 +1032,7 @@ Status DenseQpSolver::Impl::Solve(QpSolution* solution, QpSummary* summary) {
   iterations_ = 0;
   message_.clear();
   singular_last_ = false;
+  single_additions_only_ = false;
 
   auto finish = [&](QpStatus status) -> Status {
     summary->status = status;
@@ -1064,6 +1074,21 @@ Status DenseQpSolver::Impl::Solve(QpSolution* solution, QpSummary* summary) {
     SetLinearTerm(f);
     const int iterations_before = iterations_;
     outcome = RunActiveSet(start);
+    if (outcome == InnerOutcome::kStalled) {
+      if (!single_additions_only_ && options_.block_addition_threshold < 1.0) {
+        // Block additions can bring rows into W that are independent only by a hair; the
+        // factor of W then loses the accuracy that the singular steps rely on and the method
+        // cycles. Solve this inner problem again from a cold working set, one constraint at a
+        // time (the classical method, which needs no such luck).
+        single_additions_only_ = true;
+        if (!InitializeWorkingSet(/*use_warm_start=*/false)) {
+          outcome = InnerOutcome::kInfeasible;
+          break;
+        }
+        continue;
+      }
+      outcome = InnerOutcome::kOptimal;  // violations at rounding level: judged by residuals
+    }
     if (outcome != InnerOutcome::kOptimal) break;
     RefineOnWorkingSet(f);
     SnapActiveBounds();
@@ -1122,6 +1147,7 @@ Status DenseQpSolver::Impl::Solve(QpSolution* solution, QpSummary* summary) {
       message_ = "time limit of " + FormatDouble(options_.time_limit_seconds) + " s reached";
       return finish(QpStatus::kTimeLimit);
     case InnerOutcome::kOptimal:
+    case InnerOutcome::kStalled:  // turned into kOptimal above; listed for -Wswitch
       break;
   }
   if (!x_.allFinite()) {
