@@ -6,6 +6,7 @@
 #undef _res
 
 #include <cstdio>
+#include <thread>
 
 namespace pfopt::rest {
 
@@ -174,12 +175,26 @@ Status HttpServer::Bind() {
 }
 
 Status HttpServer::Serve() {
-  if (!impl_->server.listen_after_bind()) {
+  serving_ = true;
+  if (stop_requested_) {
+    serving_ = false;
+    return Ok();
+  }
+  const bool ok = impl_->server.listen_after_bind();
+  serving_ = false;
+  if (!ok && !stop_requested_) {
     return MakeError(ErrorCode::kUnavailable, "the HTTP server stopped unexpectedly");
   }
   return Ok();
 }
 
-void HttpServer::Stop() { impl_->server.stop(); }
+void HttpServer::Stop() {
+  stop_requested_ = true;
+  // cpp-httplib ignores stop() until its listen loop runs: wait for it if Serve() is starting.
+  while (serving_ && !impl_->server.is_running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->server.stop();
+}
 
 }  // namespace pfopt::rest

@@ -6,6 +6,7 @@
 #ifndef PFOPT_SERVICES_REST_HTTP_SERVER_H_
 #define PFOPT_SERVICES_REST_HTTP_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,8 @@ class HttpServer {
   ApiHandlers* handlers_;
   Metrics* metrics_;
   int port_ = 0;
+  std::atomic<bool> serving_{false};
+  std::atomic<bool> stop_requested_{false};
 };
 
 }  // namespace pfopt::rest

@@ -216,6 +216,7 @@ class Connection {
       conn_ = nullptr;
       return MakeError(ErrorCode::kUnavailable, "PostgreSQL is unavailable: " + message);
     }
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists" notes
     PFOPT_RETURN_IF_ERROR(Exec("SET TimeZone = 'UTC'"));
     prepared_ = false;
     return Ok();
