@@ -1,4 +1,5 @@
 // pfopt serve: the optimisation service (REST API, storage, events). services/rest/README.md.
+#include <malloc.h>
 #include <signal.h>
 
 #include <chrono>
@@ -51,6 +52,10 @@ int Run(const ServeFlags& flags) {
     std::fprintf(stderr, "pfopt serve: error: %s\n", config.error().message().c_str());
     return service::kExitBadInput;
   }
+  // Request-sized buffers (a 1000 x 20 returns matrix is 160 KB) would otherwise be mmap'ed and
+  // unmapped for every request: keep them in the heap.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   // SIGINT/SIGTERM go to one thread (blocked everywhere else, before any thread starts).
   sigset_t signals;
   sigemptyset(&signals);

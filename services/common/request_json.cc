@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+#include "services/common/json_parse.h"
+
 namespace pfopt::service {
 
 namespace {
@@ -20,6 +22,7 @@ const char* TypeName(const json& value) {
     case json::value_t::string:
       return "a string";
     case json::value_t::array:
+    case json::value_t::binary:  // an array of numbers kept apart by the reader
       return "an array";
     case json::value_t::object:
       return "an object";
@@ -84,8 +87,13 @@ Result<std::string> String(const json& value, const std::string& path) {
   return value.get<std::string>();
 }
 
+// Number arrays that ParseOptimizationRequest's reader kept out of the document
+// (json_parse.h); null when decoding an ordinary document.
+thread_local const std::vector<std::vector<double>>* number_arrays = nullptr;
+
 // Array of numbers where null = missing (NaN).
 Result<std::vector<double>> History(const json& value, const std::string& path) {
+  if (const std::vector<double>* numbers = NumberArrayOf(value, number_arrays)) return *numbers;
   if (!value.is_array()) return TypeError(value, path, "an array of numbers (null = missing)");
   std::vector<double> out;
   out.reserve(value.size());
@@ -94,6 +102,14 @@ Result<std::vector<double>> History(const json& value, const std::string& path) 
     if (item.is_null()) {
       out.push_back(kNaN);
       continue;
+    }
+    // The element's path is built only for an error (histories have thousands of numbers).
+    if (item.is_number()) {
+      const double x = item.get<double>();
+      if (std::isfinite(x)) {
+        out.push_back(x);
+        continue;
+      }
     }
     auto x = Number(item, Index(path, i));
     if (!x) return tl::unexpected(x.error());
@@ -372,16 +388,23 @@ Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
 }
 
 Result<OptimizationRequest> ParseOptimizationRequest(std::string_view text) {
-  json value;
-  try {
-    value = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    std::string detail = e.what();
-    // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the rest.
-    if (auto pos = detail.find("] "); pos != std::string::npos) detail = detail.substr(pos + 2);
-    return MakeError(ErrorCode::kParseError, "the request is not valid JSON: " + detail);
+  // The strict fast reader (json_parse.h): requests carry tens of thousands of numbers, which
+  // it hands over as plain vectors rather than as JSON values.
+  std::vector<std::vector<double>> arrays;
+  JsonParseOptions options;
+  options.number_arrays = &arrays;
+  auto value = ParseJson(text, options);
+  if (!value) {
+    return MakeError(ErrorCode::kParseError,
+                     "the request is not valid JSON: " + value.error().message());
   }
-  return OptimizationRequestFromJson(value);
+  struct Scope {
+    explicit Scope(const std::vector<std::vector<double>>* a) { number_arrays = a; }
+    ~Scope() { number_arrays = nullptr; }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+  } scope(&arrays);
+  return OptimizationRequestFromJson(*value);
 }
 
 ojson OptimizationRequestToJson(const OptimizationRequest& request) {

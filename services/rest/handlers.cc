@@ -10,6 +10,7 @@
 #include "pfopt/core/enum_names.h"
 #include "services/common/embedded_file.h"
 #include "services/common/error_mapping.h"
+#include "services/common/json_parse.h"
 #include "services/common/optimization_service.h"
 #include "services/common/request_json.h"
 #include "services/rest/events/event.h"
@@ -265,10 +266,12 @@ HttpReply ApiHandlers::OptimizeBatch(std::string_view body, Deadline deadline) {
       return Reply(ErrorOutcome(
           Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
     }
-    items = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  }
-  if (items.is_discarded()) {
-    return ErrorReply(Error(ErrorCode::kParseError, "the batch is not valid JSON"));
+    auto parsed = service::ParseJson(body);
+    if (!parsed) {
+      return ErrorReply(Error(ErrorCode::kParseError,
+                              "the batch is not valid JSON: " + parsed.error().message()));
+    }
+    items = std::move(*parsed);
   }
   if (items.is_object() && items.contains("requests")) items = std::move(items["requests"]);
   if (!items.is_array()) {

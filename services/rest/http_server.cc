@@ -134,9 +134,13 @@ HttpServer::HttpServer(ApiHandlers* handlers, Metrics* metrics)
       error = Error(ErrorCode::kNotFound, "no route " + req.method + " " + req.path +
                                               "; see GET /api/v1/openapi.yaml");
     } else if (res.status == 413) {
+      const bool form = req.get_header_value("Content-Type")
+                            .rfind("application/x-www-form-urlencoded", 0) == 0;
       error = Error(ErrorCode::kResourceExhausted,
-                    "the body is larger than max_body_bytes (" +
-                        std::to_string(handlers_->config().max_body_bytes) + " bytes)");
+                    form ? "form-encoded bodies are limited to 8192 bytes: send the JSON with "
+                           "'Content-Type: application/json'"
+                         : "the body is larger than max_body_bytes (" +
+                               std::to_string(handlers_->config().max_body_bytes) + " bytes)");
     } else if (res.status == 405) {
       error = Error(ErrorCode::kInvalidArgument, "method " + req.method + " is not allowed here");
     } else if (res.status >= 500) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pfopt/core/enum_names.h"
+#include "services/common/json_parse.h"
 #include "services/common/request_json.h"
 
 namespace pfopt::rest {
@@ -61,10 +62,12 @@ Result<PortfolioConfiguration> ParseConfiguration(std::string_view portfolio_id,
                                std::to_string(portfolio_id.size()),
                            "portfolio_id");
   }
-  json value = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
-    return MakeError(ErrorCode::kParseError, "the configuration is not valid JSON");
+  auto document = service::ParseJson(body);
+  if (!document) {
+    return MakeError(ErrorCode::kParseError,
+                     "the configuration is not valid JSON: " + document.error().message());
   }
+  json value = std::move(*document);
   if (!value.is_object()) {
     return InvalidArgument("the configuration must be a JSON object");
   }
