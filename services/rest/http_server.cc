@@ -85,6 +85,10 @@ HttpServer::HttpServer(ApiHandlers* handlers, Metrics* metrics)
     Write(res, reply);
     metrics_->RecordError(reply.error_code);
     metrics_->RecordRequest("unauthenticated", req.method, reply.status, 0.0);
+    if (handlers_->config().access_log) {
+      std::fprintf(stderr, "pfopt serve: %s %s -> %d (API key missing or wrong)\n",
+                   req.method.c_str(), req.path.c_str(), reply.status);
+    }
     return httplib::Server::HandlerResponse::Handled;
   });
 
