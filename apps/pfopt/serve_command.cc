@@ -47,7 +47,8 @@ void PrintReady(const rest::OptimizationService& service) {
 }
 
 int Run(const ServeFlags& flags) {
-  auto config = rest::LoadServiceConfig(flags.values, [](const char* name) { return std::getenv(name); });
+  auto config =
+      rest::LoadServiceConfig(flags.values, [](const char* name) { return std::getenv(name); });
   if (!config) {
     std::fprintf(stderr, "pfopt serve: error: %s\n", config.error().message().c_str());
     return service::kExitBadInput;

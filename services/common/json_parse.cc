@@ -51,14 +51,13 @@ class Reader {
     Error(what);
     return Failure();
   }
-  tl::unexpected<pfopt::Error> Failure() const {
-    return MakeError(ErrorCode::kParseError, error_);
-  }
+  tl::unexpected<pfopt::Error> Failure() const { return MakeError(ErrorCode::kParseError, error_); }
 
   bool Literal(const char* word, std::size_t length) {
     if (static_cast<std::size_t>(end_ - p_) < length || std::string_view(p_, length) != word) {
-      return Error("invalid literal (expected a value: object, array, string, number, true, "
-                   "false or null)");
+      return Error(
+          "invalid literal (expected a value: object, array, string, number, true, "
+          "false or null)");
     }
     p_ += length;
     return true;
@@ -354,7 +353,7 @@ class Reader {
     }
     if (u[0] >= 0xF0 && u[0] <= 0xF4) {
       if (!cont(1) || !cont(2) || !cont(3)) return 0;
-      if (u[0] == 0xF0 && u[1] < 0x90) return 0;  // overlong
+      if (u[0] == 0xF0 && u[1] < 0x90) return 0;   // overlong
       if (u[0] == 0xF4 && u[1] >= 0x90) return 0;  // above U+10FFFF
       return 4;
     }

@@ -15,14 +15,34 @@ using nlohmann::json;
 
 // nlohmann's own parser is the reference: the same documents, the same values.
 TEST(ParseJson, AgreesWithTheReferenceParserOnValidDocuments) {
-  for (const char* text : {
-           "0", "-0", "1", "-1", "0.5", "-12.25e-3", "1E+2", "123456789012",
-           "18446744073709551615", "-9223372036854775808", "18446744073709551616", "1e-400",
-           "2.2250738585072014e-308", "0.1", "0.30000000000000004", "1.7976931348623157e308",
-           "true", "false", "null", "\"\"", "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"",
-           "\"\\u00e9\\u20ac\\ud83d\\ude00\"", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
-           "[]", "{}", " [ 1 , [ 2 , [ ] ] , { } ] ", "{\"a\": {\"b\": [1, 2.5, null]}, \"c\": \"d\"}",
-           "\t\r\n{\"x\":-0.000001}\n"}) {
+  for (const char* text : {"0",
+                           "-0",
+                           "1",
+                           "-1",
+                           "0.5",
+                           "-12.25e-3",
+                           "1E+2",
+                           "123456789012",
+                           "18446744073709551615",
+                           "-9223372036854775808",
+                           "18446744073709551616",
+                           "1e-400",
+                           "2.2250738585072014e-308",
+                           "0.1",
+                           "0.30000000000000004",
+                           "1.7976931348623157e308",
+                           "true",
+                           "false",
+                           "null",
+                           "\"\"",
+                           "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"",
+                           "\"\\u00e9\\u20ac\\ud83d\\ude00\"",
+                           "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+                           "[]",
+                           "{}",
+                           " [ 1 , [ 2 , [ ] ] , { } ] ",
+                           "{\"a\": {\"b\": [1, 2.5, null]}, \"c\": \"d\"}",
+                           "\t\r\n{\"x\":-0.000001}\n"}) {
     if (std::string(text).empty()) continue;
     auto ours = ParseJson(text);
     ASSERT_TRUE(ours) << text << ": " << ours.error().message();
@@ -33,12 +53,42 @@ TEST(ParseJson, AgreesWithTheReferenceParserOnValidDocuments) {
 }
 
 TEST(ParseJson, RejectsWhatJsonDoesNotAllow) {
-  for (const char* text :
-       {"", " ", "{", "[1,]", "[1 2]", "{\"a\" 1}", "{\"a\":1,}", "{a:1}", "'a'", "01", "1.",
-        ".5", "-", "1e", "1e+", "+1", "NaN", "[NaN]", "Infinity", "-Infinity", "tru", "nul",
-        "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\x01\"",
-        "\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "[1] x", "1e400", "-1e400",
-        "{\"a\":1,\"a\":2}", "/* c */ 1"}) {
+  for (const char* text : {"",
+                           " ",
+                           "{",
+                           "[1,]",
+                           "[1 2]",
+                           "{\"a\" 1}",
+                           "{\"a\":1,}",
+                           "{a:1}",
+                           "'a'",
+                           "01",
+                           "1.",
+                           ".5",
+                           "-",
+                           "1e",
+                           "1e+",
+                           "+1",
+                           "NaN",
+                           "[NaN]",
+                           "Infinity",
+                           "-Infinity",
+                           "tru",
+                           "nul",
+                           "\"abc",
+                           "\"\\x\"",
+                           "\"\\u12\"",
+                           "\"\\ud800\"",
+                           "\"\\udc00\"",
+                           "\"a\x01\"",
+                           "\"\xff\"",
+                           "\"\xc0\xaf\"",
+                           "\"\xed\xa0\x80\"",
+                           "[1] x",
+                           "1e400",
+                           "-1e400",
+                           "{\"a\":1,\"a\":2}",
+                           "/* c */ 1"}) {
     auto parsed = ParseJson(text);
     EXPECT_FALSE(parsed) << "accepted: " << text;
     if (!parsed) {
@@ -98,7 +148,8 @@ TEST(ParseJson, RoundTripsRandomDocuments) {
       }
       default: {
         json object = json::object();
-        for (int i = 0; i < 4; ++i) object["k" + std::to_string(generator() % 1000)] = self(self, depth + 1);
+        for (int i = 0; i < 4; ++i)
+          object["k" + std::to_string(generator() % 1000)] = self(self, depth + 1);
         return object;
       }
     }
@@ -128,7 +179,7 @@ TEST(ParseJson, LongNumberArraysCanBeKeptApart) {
   EXPECT_TRUE(std::isnan((*a)[1]));
   EXPECT_EQ((*a)[2], -2.5e-3);
   EXPECT_EQ(*NumberArrayOf((*parsed)["d"]["e"], &arrays), (std::vector<double>{0.25, 0.5, 0.75}));
-  EXPECT_EQ((*parsed)["b"], json::parse("[1, 2]"));        // short: an ordinary array
+  EXPECT_EQ((*parsed)["b"], json::parse("[1, 2]"));         // short: an ordinary array
   EXPECT_EQ((*parsed)["c"], json::parse("[1, 2, \"x\"]"));  // mixed: an ordinary array
   EXPECT_EQ((*parsed)["f"], json::array());
   EXPECT_EQ(NumberArrayOf((*parsed)["b"], &arrays), nullptr);

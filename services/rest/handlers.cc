@@ -140,13 +140,12 @@ const Route kRoutes[] = {
      true},
     {"GET", "/api/v1/portfolios/{portfolio_id}/configuration",
      &WithPortfolio<&ApiHandlers::GetConfiguration>, true},
-    {"GET", "/api/v1/events", [](ApiHandlers& h, const RouteRequest& r) { return h.Events(r.query); },
-     true},
+    {"GET", "/api/v1/events",
+     [](ApiHandlers& h, const RouteRequest& r) { return h.Events(r.query); }, true},
     {"GET", "/api/v1/openapi.yaml", [](ApiHandlers& h, const RouteRequest&) { return h.OpenApi(); },
      true},
     {"GET", "/healthz", [](ApiHandlers& h, const RouteRequest&) { return h.Health(); }, false},
-    {"GET", "/metrics", [](ApiHandlers& h, const RouteRequest&) { return h.MetricsText(); },
-     false},
+    {"GET", "/metrics", [](ApiHandlers& h, const RouteRequest&) { return h.MetricsText(); }, false},
 };
 
 }  // namespace
@@ -218,9 +217,9 @@ ApiHandlers::Outcome ApiHandlers::Compute(
     Outcome out;
     out.status = service::HttpStatusFor(response->convergence_status);
     out.error_code = UpperCase(status_name);
-    ojson error = {{"code", out.error_code},
-                   {"message", response->message.empty() ? "the problem has no solution"
-                                                         : response->message}};
+    ojson error = {
+        {"code", out.error_code},
+        {"message", response->message.empty() ? "the problem has no solution" : response->message}};
     if (!response->conflicting_constraints.empty()) {
       error["field"] = "constraints";
       error["conflicting_constraints"] = response->conflicting_constraints;
@@ -242,9 +241,9 @@ ApiHandlers::Outcome ApiHandlers::Compute(
   const OutboxEvent event = MakePortfolioOptimizedEvent(*response, stored.id, stored.created_at);
   if (auto saved = storage_->SaveResult(stored, event); !saved) {
     const Error& e = saved.error();
-    return ErrorOutcome(Error(
-        e.code() == ErrorCode::kInternal ? ErrorCode::kInternal : ErrorCode::kUnavailable,
-        "the result could not be stored: " + e.message()));
+    return ErrorOutcome(
+        Error(e.code() == ErrorCode::kInternal ? ErrorCode::kInternal : ErrorCode::kUnavailable,
+              "the result could not be stored: " + e.message()));
   }
   if (on_event_) on_event_();
   body["optimization_id"] = stored.id;
@@ -263,8 +262,8 @@ HttpReply ApiHandlers::OptimizeBatch(std::string_view body, Deadline deadline) {
   {
     SolveSlot slot(solve_slots_.get(), deadline, &metrics_->solves_in_progress());
     if (!slot.acquired()) {
-      return Reply(ErrorOutcome(
-          Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
+      return Reply(
+          ErrorOutcome(Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
     }
     auto parsed = service::ParseJson(body);
     if (!parsed) {
@@ -275,15 +274,16 @@ HttpReply ApiHandlers::OptimizeBatch(std::string_view body, Deadline deadline) {
   }
   if (items.is_object() && items.contains("requests")) items = std::move(items["requests"]);
   if (!items.is_array()) {
-    return ErrorReply(InvalidArgument(
-        "the batch must be a JSON array of OptimizationRequest objects (or {\"requests\": [...]})").value());
+    return ErrorReply(InvalidArgument("the batch must be a JSON array of OptimizationRequest "
+                                      "objects (or {\"requests\": [...]})")
+                          .value());
   }
   if (static_cast<int>(items.size()) > config_.max_batch_items) {
-    return ErrorReply(Error(ErrorCode::kResourceExhausted,
-                            "the batch has " + std::to_string(items.size()) +
-                                " requests; this service accepts at most " +
-                                std::to_string(config_.max_batch_items) +
-                                " (setting max_batch_items)"));
+    return ErrorReply(
+        Error(ErrorCode::kResourceExhausted, "the batch has " + std::to_string(items.size()) +
+                                                 " requests; this service accepts at most " +
+                                                 std::to_string(config_.max_batch_items) +
+                                                 " (setting max_batch_items)"));
   }
   const std::size_t n = items.size();
   std::vector<Outcome> outcomes(n);
@@ -298,8 +298,7 @@ HttpReply ApiHandlers::OptimizeBatch(std::string_view body, Deadline deadline) {
       }
       try {
         const json& item = items[i];
-        outcomes[i] =
-            Compute([&] { return service::OptimizationRequestFromJson(item); }, deadline);
+        outcomes[i] = Compute([&] { return service::OptimizationRequestFromJson(item); }, deadline);
       } catch (const std::exception& e) {
         outcomes[i] = ErrorOutcome(Error(ErrorCode::kInternal, e.what()));
       }
@@ -413,8 +412,9 @@ HttpReply ApiHandlers::History(const std::string& portfolio_id,
     if (!known) return ErrorReply(known.error());
     if (!*known) {
       return ErrorReply(Error(ErrorCode::kNotFound,
-                              "portfolio '" + portfolio_id + "' is unknown (no result and no "
-                              "configuration)",
+                              "portfolio '" + portfolio_id +
+                                  "' is unknown (no result and no "
+                                  "configuration)",
                               "portfolio_id"));
     }
   }
@@ -457,8 +457,11 @@ HttpReply ApiHandlers::Events(const std::map<std::string, std::string>& query) {
     const std::string& text = it->second;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), after);
     if (ec != std::errc() || end != text.data() + text.size() || after < 0) {
-      return ErrorReply(InvalidArgument(
-          "after must be a non-negative integer (an event sequence), got '" + text + "'", "after").value());
+      return ErrorReply(
+          InvalidArgument(
+              "after must be a non-negative integer (an event sequence), got '" + text + "'",
+              "after")
+              .value());
     }
   }
   auto limit = IntegerParam(query, "limit", kDefaultEventsLimit, 1, kMaxEventsLimit);
@@ -488,14 +491,12 @@ HttpReply ApiHandlers::Health() {
   ojson db = {{"backend", storage_->backend()}, {"status", database ? "ok" : "unavailable"}};
   if (!database) db["message"] = database.error().message();
   ojson out = {{"status", database ? "ok" : "unavailable"},
-               {"uptime_seconds",
-                std::chrono::duration<double>(Clock::now() - started_).count()},
+               {"uptime_seconds", std::chrono::duration<double>(Clock::now() - started_).count()},
                {"database", std::move(db)}};
   if (events_status_) {
     const EventsStatus events = events_status_();
-    ojson e = {{"kafka", events.kafka},
-               {"published", events.published},
-               {"in_flight", events.in_flight}};
+    ojson e = {
+        {"kafka", events.kafka}, {"published", events.published}, {"in_flight", events.in_flight}};
     if (database) {
       if (auto pending = storage_->CountUnpublished()) e["unpublished"] = *pending;
     }
@@ -509,14 +510,18 @@ HttpReply ApiHandlers::MetricsText() {
   std::string extra;
   if (events_status_) {
     const EventsStatus events = events_status_();
-    extra += "# HELP pfopt_events_published_total Events acknowledged by Kafka since start.\n"
-             "# TYPE pfopt_events_published_total counter\n"
-             "pfopt_events_published_total " + std::to_string(events.published) + "\n";
+    extra +=
+        "# HELP pfopt_events_published_total Events acknowledged by Kafka since start.\n"
+        "# TYPE pfopt_events_published_total counter\n"
+        "pfopt_events_published_total " +
+        std::to_string(events.published) + "\n";
   }
   if (auto pending = storage_->CountUnpublished()) {
-    extra += "# HELP pfopt_outbox_unpublished Events in the outbox not yet delivered.\n"
-             "# TYPE pfopt_outbox_unpublished gauge\n"
-             "pfopt_outbox_unpublished " + std::to_string(*pending) + "\n";
+    extra +=
+        "# HELP pfopt_outbox_unpublished Events in the outbox not yet delivered.\n"
+        "# TYPE pfopt_outbox_unpublished gauge\n"
+        "pfopt_outbox_unpublished " +
+        std::to_string(*pending) + "\n";
   }
   HttpReply reply;
   reply.body = metrics_->Render(extra);

@@ -40,9 +40,9 @@ struct HttpReply {
 // What a route handler gets from the HTTP layer.
 struct RouteRequest {
   std::string_view body;
-  std::vector<std::string> path_params;        // in the order of the path template
-  std::map<std::string, std::string> query;    // decoded query parameters
-  Deadline deadline;                           // arrival + request_timeout_seconds
+  std::vector<std::string> path_params;      // in the order of the path template
+  std::map<std::string, std::string> query;  // decoded query parameters
+  Deadline deadline;                         // arrival + request_timeout_seconds
 };
 
 class ApiHandlers;
@@ -51,9 +51,9 @@ class ApiHandlers;
 // services/rest/api/openapi.yaml by a test.
 struct Route {
   std::string_view method;  // GET, POST, PUT
-  std::string_view path;    // OpenAPI path template, e.g. /api/v1/optimization/{portfolio_id}/latest
+  std::string_view path;  // OpenAPI path template, e.g. /api/v1/optimization/{portfolio_id}/latest
   HttpReply (*handle)(ApiHandlers& handlers, const RouteRequest& request);
-  bool needs_api_key;       // false for /healthz and /metrics
+  bool needs_api_key;  // false for /healthz and /metrics
 };
 
 std::span<const Route> ApiRoutes();

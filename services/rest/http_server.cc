@@ -62,35 +62,38 @@ HttpServer::HttpServer(ApiHandlers* handlers, Metrics* metrics)
   server.set_write_timeout(config.socket_timeout_seconds, 0);
   server.set_payload_max_length(config.max_body_bytes);
   const int threads = config.http_threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
 
   const std::string api_key = config.api_key;
-  server.set_pre_routing_handler([api_key, this](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    if (api_key.empty() || req.path.rfind("/api/", 0) != 0) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    std::string given = req.get_header_value("X-API-Key");
-    const std::string authorization = req.get_header_value("Authorization");
-    if (given.empty() && authorization.rfind("Bearer ", 0) == 0) given = authorization.substr(7);
-    if (!given.empty() && SameKey(given, api_key)) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    HttpReply reply = ErrorReply(Error(ErrorCode::kUnauthenticated,
-                                       given.empty() ? "this service needs an API key: send "
-                                                       "'Authorization: Bearer KEY' or "
-                                                       "'X-API-Key: KEY'"
-                                                     : "the API key is not valid"));
-    reply.headers.emplace_back("WWW-Authenticate", "Bearer");
-    Write(res, reply);
-    metrics_->RecordError(reply.error_code);
-    metrics_->RecordRequest("unauthenticated", req.method, reply.status, 0.0);
-    if (handlers_->config().access_log) {
-      std::fprintf(stderr, "pfopt serve: %s %s -> %d (API key missing or wrong)\n",
-                   req.method.c_str(), req.path.c_str(), reply.status);
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  server.set_pre_routing_handler(
+      [api_key, this](const httplib::Request& req, httplib::Response& res) {
+        if (api_key.empty() || req.path.rfind("/api/", 0) != 0) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        std::string given = req.get_header_value("X-API-Key");
+        const std::string authorization = req.get_header_value("Authorization");
+        if (given.empty() && authorization.rfind("Bearer ", 0) == 0)
+          given = authorization.substr(7);
+        if (!given.empty() && SameKey(given, api_key)) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        HttpReply reply = ErrorReply(Error(ErrorCode::kUnauthenticated,
+                                           given.empty() ? "this service needs an API key: send "
+                                                           "'Authorization: Bearer KEY' or "
+                                                           "'X-API-Key: KEY'"
+                                                         : "the API key is not valid"));
+        reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+        Write(res, reply);
+        metrics_->RecordError(reply.error_code);
+        metrics_->RecordRequest("unauthenticated", req.method, reply.status, 0.0);
+        if (handlers_->config().access_log) {
+          std::fprintf(stderr, "pfopt serve: %s %s -> %d (API key missing or wrong)\n",
+                       req.method.c_str(), req.path.c_str(), reply.status);
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      });
 
   for (const Route& route : ApiRoutes()) {
     const std::string pattern = PathRegex(route.path);
@@ -103,8 +106,8 @@ HttpServer::HttpServer(ApiHandlers* handlers, Metrics* metrics)
       }
       for (const auto& [name, value] : req.params) request.query[name] = value;
       request.deadline =
-          start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                      handlers_->config().request_timeout_seconds));
+          start + std::chrono::duration_cast<Clock::duration>(
+                      std::chrono::duration<double>(handlers_->config().request_timeout_seconds));
       HttpReply reply;
       try {
         reply = route.handle(*handlers_, request);
@@ -135,11 +138,11 @@ HttpServer::HttpServer(ApiHandlers* handlers, Metrics* metrics)
     if (!res.body.empty()) return;
     Error error(ErrorCode::kInvalidArgument, "bad request");
     if (res.status == 404) {
-      error = Error(ErrorCode::kNotFound, "no route " + req.method + " " + req.path +
-                                              "; see GET /api/v1/openapi.yaml");
+      error = Error(ErrorCode::kNotFound,
+                    "no route " + req.method + " " + req.path + "; see GET /api/v1/openapi.yaml");
     } else if (res.status == 413) {
-      const bool form = req.get_header_value("Content-Type")
-                            .rfind("application/x-www-form-urlencoded", 0) == 0;
+      const bool form =
+          req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
       error = Error(ErrorCode::kResourceExhausted,
                     form ? "form-encoded bodies are limited to 8192 bytes: send the JSON with "
                            "'Content-Type: application/json'"
@@ -173,9 +176,9 @@ Status HttpServer::Bind() {
     }
   } else {
     if (!impl_->server.bind_to_port(config.host, config.port)) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "cannot listen on " + config.host + ":" + std::to_string(config.port) +
-                           " (in use, or not an address of this machine)");
+      return MakeError(ErrorCode::kUnavailable, "cannot listen on " + config.host + ":" +
+                                                    std::to_string(config.port) +
+                                                    " (in use, or not an address of this machine)");
     }
     port_ = config.port;
   }

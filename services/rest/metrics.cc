@@ -8,8 +8,8 @@ namespace {
 
 // 100 us .. 30 s: request latencies of a fast solve through a slow batch.
 std::vector<double> LatencyBounds() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,  10.0, 30.0};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+          0.1,    0.25,    0.5,    1.0,   2.5,    5.0,   10.0, 30.0};
 }
 
 std::string Number(double value) {
@@ -18,8 +18,7 @@ std::string Number(double value) {
   return buffer;
 }
 
-void Header(std::string* out, std::string_view name, std::string_view type,
-            std::string_view help) {
+void Header(std::string* out, std::string_view name, std::string_view type, std::string_view help) {
   *out += "# HELP ";
   *out += name;
   *out += ' ';

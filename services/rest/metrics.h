@@ -42,8 +42,7 @@ class Metrics {
  public:
   Metrics() = default;
 
-  void RecordRequest(std::string_view route, std::string_view method, int status,
-                     double seconds);
+  void RecordRequest(std::string_view route, std::string_view method, int status, double seconds);
   void RecordOptimization(std::string_view objective, std::string_view status, double seconds);
   void RecordError(std::string_view code);
   std::atomic<int>& solves_in_progress() { return solves_in_progress_; }

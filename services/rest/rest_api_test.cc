@@ -28,13 +28,14 @@ using nlohmann::json;
 // Two assets, no correlation, no bounds binding: max Sharpe has the closed form
 // w ~ Sigma^-1 (mu - rf) = (0.08/0.04, 0.03/0.01) = (2, 3) -> (0.4, 0.6).
 json TwoAssetRequest(const std::string& portfolio) {
-  return json{{"portfolio_id", portfolio},
-              {"strategies", {{{"id", "x"}, {"expected_return", 0.10}},
-                              {{"id", "y"}, {"expected_return", 0.05}}}},
-              {"objective", "MAX_SHARPE"},
-              {"risk_parameters",
-               {{"risk_free_rate", 0.02},
-                {"covariance", {{"x", {{"x", 0.04}, {"y", 0.0}}}, {"y", {{"y", 0.01}}}}}}}};
+  return json{
+      {"portfolio_id", portfolio},
+      {"strategies",
+       {{{"id", "x"}, {"expected_return", 0.10}}, {{"id", "y"}, {"expected_return", 0.05}}}},
+      {"objective", "MAX_SHARPE"},
+      {"risk_parameters",
+       {{"risk_free_rate", 0.02},
+        {"covariance", {{"x", {{"x", 0.04}, {"y", 0.0}}}, {"y", {{"y", 0.01}}}}}}}};
 }
 
 // n strategies with `periods` seeded daily returns.
@@ -110,10 +111,10 @@ class RestApiTest : public ::testing::TestWithParam<std::string> {
   };
   Reply Send(const std::string& method, const std::string& path, const std::string& body = {},
              const httplib::Headers& headers = {}) {
-    httplib::Result result =
-        method == "GET"   ? client().Get(path.c_str(), headers)
-        : method == "PUT" ? client().Put(path.c_str(), headers, body, "application/json")
-                          : client().Post(path.c_str(), headers, body, "application/json");
+    httplib::Result result = method == "GET" ? client().Get(path.c_str(), headers)
+                             : method == "PUT"
+                                 ? client().Put(path.c_str(), headers, body, "application/json")
+                                 : client().Post(path.c_str(), headers, body, "application/json");
     Reply reply;
     if (!result) return reply;
     reply.status = result->status;
@@ -182,9 +183,9 @@ TEST_P(RestApiTest, OptimizeAnswersTheClosedFormAndStoresIt) {
   EXPECT_TRUE(body["optimization_metadata"].contains("optimization_time_ms"));
   EXPECT_EQ(body["optimization_id"], id);
   EXPECT_EQ(events.body["next_after"], events.body["events"][0]["sequence"]);
-  EXPECT_EQ(Send("GET", "/api/v1/events?after=" + events.body["next_after"].dump())
-                .body["events"].size(),
-            0u);
+  EXPECT_EQ(
+      Send("GET", "/api/v1/events?after=" + events.body["next_after"].dump()).body["events"].size(),
+      0u);
 }
 
 TEST_P(RestApiTest, HistoriesAreEstimatedLikeTheCommandLine) {
@@ -221,7 +222,8 @@ TEST_P(RestApiTest, BatchKeepsOrderAndIsolatesFailures) {
 
   // Many items solved in parallel, answers in request order.
   json many = json::array();
-  for (int i = 0; i < 24; ++i) many.push_back(HistoryRequest("m" + std::to_string(i), 4 + i % 5, 60));
+  for (int i = 0; i < 24; ++i)
+    many.push_back(HistoryRequest("m" + std::to_string(i), 4 + i % 5, 60));
   const Reply parallel = Post("/api/v1/optimize/batch", many);
   ASSERT_EQ(parallel.status, 200);
   for (int i = 0; i < 24; ++i) {
@@ -252,8 +254,8 @@ TEST_P(RestApiTest, ConfigurationsRoundTrip) {
   ASSERT_TRUE(stored && stored->has_value());
   EXPECT_EQ((*stored)->objective, service::RequestObjective::kEfficientRisk);
   // Every field is validated, errors name it.
-  ExpectError(Send("PUT", path, R"({"constraints": {"max_weigth": 0.2}})"), 400,
-              "INVALID_ARGUMENT", "constraints.max_weigth");
+  ExpectError(Send("PUT", path, R"({"constraints": {"max_weigth": 0.2}})"), 400, "INVALID_ARGUMENT",
+              "constraints.max_weigth");
   ExpectError(Send("PUT", path, R"({"objective": "BEST"})"), 400, "INVALID_ARGUMENT", "objective");
   ExpectError(Send("PUT", path, R"({"enabled": "yes"})"), 400, "INVALID_ARGUMENT", "enabled");
   ExpectError(Send("PUT", path, R"({"risk_parameters": {"risk_free_rate": "0.1"}})"), 400,
@@ -301,8 +303,8 @@ TEST_P(RestApiTest, EveryClientErrorHasItsStatusAndNamesTheField) {
   ExpectError(Send("GET", "/api/v2/whatever"), 404, "NOT_FOUND");
   // Bad query parameters.
   ASSERT_EQ(Post("/api/v1/optimize", TwoAssetRequest("q")).status, 200);
-  ExpectError(Send("GET", "/api/v1/optimization/q/history?from=yesterday"), 400,
-              "INVALID_ARGUMENT", "from");
+  ExpectError(Send("GET", "/api/v1/optimization/q/history?from=yesterday"), 400, "INVALID_ARGUMENT",
+              "from");
   ExpectError(Send("GET", "/api/v1/optimization/q/history?limit=0"), 400, "INVALID_ARGUMENT",
               "limit");
   ExpectError(Send("GET", "/api/v1/events?after=-1"), 400, "INVALID_ARGUMENT", "after");
@@ -354,8 +356,9 @@ TEST_P(RestApiTest, HealthMetricsAndTheOpenApiDocument) {
        {"pfopt_http_requests_total{route=\"/api/v1/optimize\",method=\"POST\",status=\"200\"} 1",
         "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"+Inf\"} 1",
         "pfopt_optimization_duration_seconds_count{objective=\"MAX_SHARPE\"} 1",
-        "pfopt_optimizations_total{status=\"optimal\"} 1", "pfopt_errors_total{code=\"NOT_FOUND\"} 1",
-        "pfopt_outbox_unpublished 1", "# TYPE pfopt_http_request_duration_seconds histogram"}) {
+        "pfopt_optimizations_total{status=\"optimal\"} 1",
+        "pfopt_errors_total{code=\"NOT_FOUND\"} 1", "pfopt_outbox_unpublished 1",
+        "# TYPE pfopt_http_request_duration_seconds histogram"}) {
     EXPECT_NE(metrics.text.find(line), std::string::npos) << line << "\n" << metrics.text;
   }
   const Reply openapi = Send("GET", "/api/v1/openapi.yaml");
@@ -421,7 +424,9 @@ TEST_P(RestApiTest, DatabaseOutageIs503AndRecovers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RestApiTest, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
 
 // services/rest/api/openapi.yaml documents exactly the routes the server registers.
 TEST(OpenApi, DocumentsExactlyTheRoutesOfTheServer) {

@@ -59,19 +59,18 @@ TEST(ServiceConfig, FileThenEnvironmentThenFlags) {
     out << "# comment\nport = 9000\nhttp_threads = 7   # trailing comment\n"
            "kafka_topic = from-file\napi_key = file-key\n";
   }
-  std::map<std::string, std::string> env = {{"PFOPT_CONFIG", file.string()},
-                                            {"PFOPT_PORT", "9100"},
-                                            {"PFOPT_ACCESS_LOG", "true"}};
+  std::map<std::string, std::string> env = {
+      {"PFOPT_CONFIG", file.string()}, {"PFOPT_PORT", "9100"}, {"PFOPT_ACCESS_LOG", "true"}};
   auto getenv = [&](const char* name) -> const char* {
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
   };
   auto config = LoadServiceConfig({{"port", "9200"}, {"max_body_bytes", "4096"}}, getenv);
   ASSERT_TRUE(config) << config.error().ToString();
-  EXPECT_EQ(config->port, 9200);           // flag wins
-  EXPECT_EQ(config->http_threads, 7);      // file
+  EXPECT_EQ(config->port, 9200);       // flag wins
+  EXPECT_EQ(config->http_threads, 7);  // file
   EXPECT_EQ(config->kafka_topic, "from-file");
-  EXPECT_TRUE(config->access_log);         // environment
+  EXPECT_TRUE(config->access_log);  // environment
   EXPECT_EQ(config->max_body_bytes, 4096u);
   EXPECT_EQ(config->db, ServiceConfig{}.db);  // default
   // The key is never printed.
@@ -124,16 +123,16 @@ TEST(Metrics, RendersPrometheusText) {
   metrics.RecordError("INVALID_ARGUMENT");
   metrics.RecordError("a\"b");
   const std::string text = metrics.Render();
-  for (const char* line : {
-           "pfopt_http_requests_total{route=\"/api/v1/optimize\",method=\"POST\",status=\"200\"} 2",
-           "pfopt_http_requests_total{route=\"/api/v1/optimize\",method=\"POST\",status=\"400\"} 1",
-           "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"0.0001\"} 1",
-           "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"0.0005\"} 2",
-           "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"0.005\"} 3",
-           "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"+Inf\"} 3",
-           "pfopt_http_request_duration_seconds_count{route=\"/api/v1/optimize\"} 3",
-           "pfopt_optimizations_total{status=\"optimal\"} 1",
-           "pfopt_errors_total{code=\"a\\\"b\"} 1", "pfopt_solves_in_progress 0"}) {
+  for (const char* line :
+       {"pfopt_http_requests_total{route=\"/api/v1/optimize\",method=\"POST\",status=\"200\"} 2",
+        "pfopt_http_requests_total{route=\"/api/v1/optimize\",method=\"POST\",status=\"400\"} 1",
+        "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"0.0001\"} 1",
+        "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"0.0005\"} 2",
+        "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"0.005\"} 3",
+        "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"+Inf\"} 3",
+        "pfopt_http_request_duration_seconds_count{route=\"/api/v1/optimize\"} 3",
+        "pfopt_optimizations_total{status=\"optimal\"} 1", "pfopt_errors_total{code=\"a\\\"b\"} 1",
+        "pfopt_solves_in_progress 0"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
 }

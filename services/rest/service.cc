@@ -55,7 +55,8 @@ Result<std::unique_ptr<OptimizationService>> OptimizationService::Create(
         }
         return status;
       });
-  service->server_ = std::make_unique<HttpServer>(service->handlers_.get(), service->metrics_.get());
+  service->server_ =
+      std::make_unique<HttpServer>(service->handlers_.get(), service->metrics_.get());
   PFOPT_RETURN_IF_ERROR(service->server_->Bind());
   return service;
 }

@@ -15,9 +15,9 @@ Result<long long> ParseInteger(std::string_view text, std::string_view name) {
   long long value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    return InvalidArgument(std::string(name) + " must be an integer, got '" + std::string(text) +
-                               "'",
-                           std::string(name));
+    return InvalidArgument(
+        std::string(name) + " must be an integer, got '" + std::string(text) + "'",
+        std::string(name));
   }
   return value;
 }
@@ -26,9 +26,8 @@ Result<double> ParseReal(std::string_view text, std::string_view name) {
   double value = 0.0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
-    return InvalidArgument(
-        std::string(name) + " must be a number, got '" + std::string(text) + "'",
-        std::string(name));
+    return InvalidArgument(std::string(name) + " must be a number, got '" + std::string(text) + "'",
+                           std::string(name));
   }
   return value;
 }
@@ -36,18 +35,18 @@ Result<double> ParseReal(std::string_view text, std::string_view name) {
 template <class T>
 ConfigOption IntOption(std::string_view name, std::string_view env, std::string_view meaning,
                        T ServiceConfig::*member) {
-  return ConfigOption{
-      name, env, meaning,
-      [name, member](ServiceConfig& c, std::string_view text) -> Status {
-        auto v = ParseInteger(text, name);
-        if (!v) return tl::unexpected(v.error());
-        if (*v < 0) {
-          return InvalidArgument(std::string(name) + " must be >= 0", std::string(name));
-        }
-        c.*member = static_cast<T>(*v);
-        return Ok();
-      },
-      [member](const ServiceConfig& c) { return std::to_string(c.*member); }};
+  return ConfigOption{name, env, meaning,
+                      [name, member](ServiceConfig& c, std::string_view text) -> Status {
+                        auto v = ParseInteger(text, name);
+                        if (!v) return tl::unexpected(v.error());
+                        if (*v < 0) {
+                          return InvalidArgument(std::string(name) + " must be >= 0",
+                                                 std::string(name));
+                        }
+                        c.*member = static_cast<T>(*v);
+                        return Ok();
+                      },
+                      [member](const ServiceConfig& c) { return std::to_string(c.*member); }};
 }
 
 ConfigOption RealOption(std::string_view name, std::string_view env, std::string_view meaning,
@@ -89,9 +88,9 @@ ConfigOption BoolOption(std::string_view name, std::string_view env, std::string
         } else if (text == "0" || text == "false" || text == "no" || text == "off") {
           c.*member = false;
         } else {
-          return InvalidArgument(std::string(name) + " must be true or false, got '" +
-                                     std::string(text) + "'",
-                                 std::string(name));
+          return InvalidArgument(
+              std::string(name) + " must be true or false, got '" + std::string(text) + "'",
+              std::string(name));
         }
         return Ok();
       },
@@ -225,8 +224,8 @@ std::string ServiceConfig::Describe() const {
     std::string value = o.get(*this);
     if (o.secret) value = value.empty() ? "(not set)" : "(set)";
     if (o.name == "max_concurrent_solves" && max_concurrent_solves == 0) {
-      value = "0 (= " + std::to_string(std::max(1u, std::thread::hardware_concurrency())) +
-              " cores)";
+      value =
+          "0 (= " + std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " cores)";
     }
     out += std::string(o.name) + " = " + value + "\n";
   }

@@ -19,23 +19,23 @@
 namespace pfopt::rest {
 
 struct ServiceConfig {
-  std::string host = "127.0.0.1";  // interface to listen on (0.0.0.0 for all)
-  int port = 8080;                 // TCP port; 0 picks a free one (printed at start)
+  std::string host = "127.0.0.1";               // interface to listen on (0.0.0.0 for all)
+  int port = 8080;                              // TCP port; 0 picks a free one (printed at start)
   std::string db = "sqlite:run-data/pfopt.db";  // sqlite:PATH or postgresql://...
-  int http_threads = 32;           // connections served at once (one thread per connection)
-  int max_concurrent_solves = 0;   // parse+solve at once; 0 = number of cores
+  int http_threads = 32;                  // connections served at once (one thread per connection)
+  int max_concurrent_solves = 0;          // parse+solve at once; 0 = number of cores
   std::size_t max_body_bytes = 8u << 20;  // larger bodies get 413
-  int max_strategies = 2000;       // strategies per request; more gets 413
-  int max_batch_items = 1000;      // requests per batch; more gets 413
+  int max_strategies = 2000;              // strategies per request; more gets 413
+  int max_batch_items = 1000;             // requests per batch; more gets 413
   double request_timeout_seconds = 30.0;  // wait for a solve slot / whole batch; then 503/504
-  int socket_timeout_seconds = 10;  // read / write timeout of a connection
-  std::string api_key;             // if set, every /api/ call needs it (401 otherwise)
-  std::string kafka_brokers;       // bootstrap servers; empty = outbox only
+  int socket_timeout_seconds = 10;        // read / write timeout of a connection
+  std::string api_key;                    // if set, every /api/ call needs it (401 otherwise)
+  std::string kafka_brokers;              // bootstrap servers; empty = outbox only
   std::string kafka_topic = "portfolio-optimized";
-  int db_read_connections = 4;     // database connections for reads
-  int db_write_batch = 256;        // writes committed per transaction at most (group commit)
+  int db_read_connections = 4;           // database connections for reads
+  int db_write_batch = 256;              // writes committed per transaction at most (group commit)
   double shutdown_grace_seconds = 10.0;  // how long in-flight work may take after SIGTERM
-  bool access_log = false;         // one line per request on stderr
+  bool access_log = false;               // one line per request on stderr
 
   Status Validate() const;
   // Effective settings, one "name = value" per line, the API key shown as "(set)".
@@ -48,7 +48,7 @@ struct ConfigOption {
   std::string_view meaning;  // one line, for --help and the README
   std::function<Status(ServiceConfig&, std::string_view)> set;
   std::function<std::string(const ServiceConfig&)> get;
-  bool secret = false;       // never printed
+  bool secret = false;  // never printed
 };
 
 std::span<const ConfigOption> ConfigOptions();
@@ -59,9 +59,8 @@ std::string FlagName(std::string_view name);
 // Builds the configuration: defaults, then the config file (if `flags` or the environment name
 // one under "config"), then the environment (`getenv`, injectable for tests), then `flags`
 // (option name -> value as typed). Errors name the source and the setting.
-Result<ServiceConfig> LoadServiceConfig(
-    const std::map<std::string, std::string>& flags,
-    const std::function<const char*(const char*)>& getenv);
+Result<ServiceConfig> LoadServiceConfig(const std::map<std::string, std::string>& flags,
+                                        const std::function<const char*(const char*)>& getenv);
 
 }  // namespace pfopt::rest
 

@@ -78,11 +78,10 @@ TimePoint StartOfDay(TimePoint t) {
 
 Result<TimePoint> ParseTimestamp(std::string_view text, const std::string& field) {
   auto bad = [&](const std::string& why) {
-    return InvalidArgument(
-        (field.empty() ? std::string("timestamp") : field) + " '" + std::string(text) +
-            "' is not a valid timestamp (" + why +
-            "); use ISO 8601, e.g. 2025-06-21 or 2025-06-21T10:00:00Z",
-        field);
+    return InvalidArgument((field.empty() ? std::string("timestamp") : field) + " '" +
+                               std::string(text) + "' is not a valid timestamp (" + why +
+                               "); use ISO 8601, e.g. 2025-06-21 or 2025-06-21T10:00:00Z",
+                           field);
   };
   if (text.size() > 64) return bad("too long");
   int year = 0, month = 0, day = 0;

@@ -24,20 +24,19 @@ OutboxEvent MakePortfolioOptimizedEvent(const service::OptimizationResponse& res
   event.event_id = NewUuid();
   event.portfolio_id = response.portfolio_id;
   event.created_at = at;
-  const ordered_json body = {
-      {"event_id", event.event_id},
-      {"timestamp", FormatTimestampMillis(at)},
-      {"portfolio_optimized",
-       {{"portfolio_id", response.portfolio_id},
-        {"optimal_weights", std::move(weights)},
-        {"expected_return", NumberOrNull(response.expected_return)},
-        {"expected_volatility", NumberOrNull(response.expected_volatility)},
-        {"sharpe_ratio", NumberOrNull(response.sharpe_ratio)},
-        {"optimization_metadata",
-         {{"convergence_status", EnumToString(response.convergence_status)},
-          {"iterations", response.iterations},
-          {"optimization_time_ms", response.optimization_time_ms}}},
-        {"optimization_id", result_id}}}};
+  const ordered_json body = {{"event_id", event.event_id},
+                             {"timestamp", FormatTimestampMillis(at)},
+                             {"portfolio_optimized",
+                              {{"portfolio_id", response.portfolio_id},
+                               {"optimal_weights", std::move(weights)},
+                               {"expected_return", NumberOrNull(response.expected_return)},
+                               {"expected_volatility", NumberOrNull(response.expected_volatility)},
+                               {"sharpe_ratio", NumberOrNull(response.sharpe_ratio)},
+                               {"optimization_metadata",
+                                {{"convergence_status", EnumToString(response.convergence_status)},
+                                 {"iterations", response.iterations},
+                                 {"optimization_time_ms", response.optimization_time_ms}}},
+                               {"optimization_id", result_id}}}};
   event.payload = body.dump();
   return event;
 }

@@ -54,16 +54,16 @@ Result<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(
     }
   }
   rd_kafka_conf_set_opaque(conf, publisher.get());
-  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* op) {
-    OnDelivery(rk, m, op);
-  });
+  rd_kafka_conf_set_dr_msg_cb(
+      conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* op) { OnDelivery(rk, m, op); });
   rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* rk, int err, const char* reason, void* op) {
     OnError(rk, err, reason, op);
   });
   rd_kafka_t* kafka = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
   if (kafka == nullptr) {
     rd_kafka_conf_destroy(conf);
-    return MakeError(ErrorCode::kInternal, std::string("cannot create the Kafka producer: ") + error);
+    return MakeError(ErrorCode::kInternal,
+                     std::string("cannot create the Kafka producer: ") + error);
   }
   publisher->kafka_ = kafka;
   publisher->topic_ = rd_kafka_topic_new(kafka, options.topic.c_str(), nullptr);
@@ -179,8 +179,8 @@ void KafkaPublisher::Loop() {
     MarkDelivered();
     std::unique_lock<std::mutex> lock(wake_mutex_);
     // Wake early for new events, and at least every 50 ms while acknowledgements are due.
-    const int wait_ms = in_flight_.empty() ? options_.poll_interval_ms
-                                           : std::min(options_.poll_interval_ms, 50);
+    const int wait_ms =
+        in_flight_.empty() ? options_.poll_interval_ms : std::min(options_.poll_interval_ms, 50);
     wake_.wait_for(lock, std::chrono::milliseconds(wait_ms),
                    [&] { return notified_ || stopping_.load(); });
     notified_ = false;

@@ -47,15 +47,15 @@ struct KafkaPublisherOptions {
 class KafkaPublisher {
  public:
   struct Stats {
-    std::int64_t published = 0;        // events acknowledged and marked since start
+    std::int64_t published = 0;          // events acknowledged and marked since start
     std::int64_t delivery_failures = 0;  // produce attempts that failed (retried later)
-    std::int64_t in_flight = 0;        // produced, not yet acknowledged
-    std::string last_error;            // most recent broker or delivery error, if any
+    std::int64_t in_flight = 0;          // produced, not yet acknowledged
+    std::string last_error;              // most recent broker or delivery error, if any
   };
 
   // Creates the producer (no connection is made yet). `storage` must outlive the publisher.
   static Result<std::unique_ptr<KafkaPublisher>> Create(Storage* storage,
-                                                         const KafkaPublisherOptions& options);
+                                                        const KafkaPublisherOptions& options);
   ~KafkaPublisher();  // Stop(0) if still running
   KafkaPublisher(const KafkaPublisher&) = delete;
   KafkaPublisher& operator=(const KafkaPublisher&) = delete;

@@ -170,7 +170,8 @@ TEST_F(KafkaPublisherTest, EveryEventArrivesOnceWithItsKey) {
   for (const auto& [id, event] : written) {
     ASSERT_TRUE(consumer.seen.count(id)) << id;
     EXPECT_EQ(consumer.seen[id].first, 1) << "event " << id << " arrived more than once";
-    EXPECT_EQ(nlohmann::json::parse(consumer.seen[id].second), nlohmann::json::parse(event.payload));
+    EXPECT_EQ(nlohmann::json::parse(consumer.seen[id].second),
+              nlohmann::json::parse(event.payload));
     EXPECT_EQ(consumer.keys[id], event.portfolio_id);
   }
   EXPECT_EQ((*publisher)->stats().published, 100);
@@ -195,7 +196,7 @@ TEST_F(KafkaPublisherTest, AnOutageDelaysEventsButLosesNone) {
     (*publisher)->Notify();
     std::this_thread::sleep_for(10ms);
   }
-  std::this_thread::sleep_for(2s);  // the cluster stays away for a while
+  std::this_thread::sleep_for(2s);                     // the cluster stays away for a while
   EXPECT_GT(storage_->CountUnpublished().value(), 0);  // held in the outbox, not dropped
   cluster_.SetDown(false);
   for (int i = 80; i < 100; ++i) written.insert(Save(i).event_id);

@@ -28,12 +28,10 @@ Result<service::OptimizationRequest> PortfolioConfiguration::ToRequest(
   if (!constraints) return tl::unexpected(constraints.error());
   auto risk = ParseObject(risk_parameters_json, "risk_parameters");
   if (!risk) return tl::unexpected(risk.error());
-  const json request = {{"portfolio_id", portfolio_id},
-                        {"strategies", json::array()},
-                        {"objective", EnumToString(objective)},
-                        {"method", EnumToString(method)},
-                        {"constraints", std::move(*constraints)},
-                        {"risk_parameters", std::move(*risk)}};
+  const json request = {
+      {"portfolio_id", portfolio_id},           {"strategies", json::array()},
+      {"objective", EnumToString(objective)},   {"method", EnumToString(method)},
+      {"constraints", std::move(*constraints)}, {"risk_parameters", std::move(*risk)}};
   auto parsed = service::OptimizationRequestFromJson(request);
   if (!parsed) return tl::unexpected(parsed.error());
   parsed->strategies = std::move(strategies);
@@ -58,9 +56,9 @@ std::string PortfolioConfiguration::ToJson() const {
 Result<PortfolioConfiguration> ParseConfiguration(std::string_view portfolio_id,
                                                   std::string_view body) {
   if (portfolio_id.empty() || portfolio_id.size() > 100) {
-    return InvalidArgument("portfolio_id must have 1 to 100 characters, got " +
-                               std::to_string(portfolio_id.size()),
-                           "portfolio_id");
+    return InvalidArgument(
+        "portfolio_id must have 1 to 100 characters, got " + std::to_string(portfolio_id.size()),
+        "portfolio_id");
   }
   auto document = service::ParseJson(body);
   if (!document) {
@@ -101,9 +99,8 @@ Result<PortfolioConfiguration> ParseConfiguration(std::string_view portfolio_id,
   c.objective = parsed->objective;
   c.method = parsed->method;
   auto constraints = value.find("constraints");
-  c.constraints_json = constraints != value.end() && constraints->is_object()
-                           ? constraints->dump()
-                           : std::string("{}");
+  c.constraints_json = constraints != value.end() && constraints->is_object() ? constraints->dump()
+                                                                              : std::string("{}");
   auto risk = value.find("risk_parameters");
   c.risk_parameters_json =
       risk != value.end() && risk->is_object() ? risk->dump() : std::string("{}");

@@ -12,8 +12,8 @@
 namespace pfopt::rest::internal {
 
 struct Migration {
-  int version = 0;     // NNNN of the file name
-  std::string name;    // file name
+  int version = 0;   // NNNN of the file name
+  std::string name;  // file name
   std::string_view sql;
 };
 

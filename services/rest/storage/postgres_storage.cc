@@ -31,7 +31,8 @@ struct Statement {
 };
 
 // Timestamps are read back through to_char in UTC, in the fixed format ParseTimestamp reads.
-#define PFOPT_PG_TIME(column) "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define PFOPT_PG_TIME(column) \
+  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 const Statement kInsertResult{
     "insert_result",
@@ -45,10 +46,11 @@ const Statement kInsertSeries{
     "expected_return, expected_volatility, sharpe_ratio, optimization_metadata, result_id) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     8};
-const Statement kInsertEvent{"insert_event",
-                             "INSERT INTO event_outbox (event_id, portfolio_id, payload, created_at) "
-                             "VALUES ($1, $2, $3, $4)",
-                             4};
+const Statement kInsertEvent{
+    "insert_event",
+    "INSERT INTO event_outbox (event_id, portfolio_id, payload, created_at) "
+    "VALUES ($1, $2, $3, $4)",
+    4};
 const Statement kUpsertConfiguration{
     "upsert_configuration",
     "INSERT INTO optimization_configurations (id, portfolio_id, objective, method, constraints, "
@@ -113,11 +115,20 @@ const Statement kPing{"ping", "SELECT 1", 0};
 
 #undef PFOPT_PG_TIME
 
-const Statement* const kStatements[] = {
-    &kInsertResult,   &kInsertSeries,    &kInsertEvent,    &kUpsertConfiguration,
-    &kSelectConfiguration, &kListConfigurations, &kLatestResult, &kHistory,
-    &kKnown,          &kListEvents,      &kListUnpublished, &kMarkPublished,
-    &kCountUnpublished, &kPing};
+const Statement* const kStatements[] = {&kInsertResult,
+                                        &kInsertSeries,
+                                        &kInsertEvent,
+                                        &kUpsertConfiguration,
+                                        &kSelectConfiguration,
+                                        &kListConfigurations,
+                                        &kLatestResult,
+                                        &kHistory,
+                                        &kKnown,
+                                        &kListEvents,
+                                        &kListUnpublished,
+                                        &kMarkPublished,
+                                        &kCountUnpublished,
+                                        &kPing};
 
 std::string Number(double value) {
   char buffer[32];
@@ -216,7 +227,8 @@ class Connection {
       conn_ = nullptr;
       return MakeError(ErrorCode::kUnavailable, "PostgreSQL is unavailable: " + message);
     }
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists" notes
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);  // "already exists" notes
     PFOPT_RETURN_IF_ERROR(Exec("SET TimeZone = 'UTC'"));
     prepared_ = false;
     return Ok();
@@ -258,8 +270,8 @@ class Connection {
     PFOPT_RETURN_IF_ERROR(Ensure());
     PFOPT_RETURN_IF_ERROR(PrepareAll());
     const std::vector<const char*> values = params.Pointers();
-    PGresult* result = PQexecPrepared(conn_, s.name, params.size(), values.data(), nullptr,
-                                      nullptr, 0);
+    PGresult* result =
+        PQexecPrepared(conn_, s.name, params.size(), values.data(), nullptr, nullptr, 0);
     Status status = Check(result, rows ? PGRES_TUPLES_OK : PGRES_COMMAND_OK, s.name);
     if (!status) {
       PQclear(result);
@@ -400,7 +412,10 @@ class PostgresStorage final : public Storage {
         return tl::unexpected(rows.error());
       }
       Params event;
-      event.Add(e.event_id).Add(e.portfolio_id).Add(e.payload).Add(FormatTimestampMicros(e.created_at));
+      event.Add(e.event_id)
+          .Add(e.portfolio_id)
+          .Add(e.payload)
+          .Add(FormatTimestampMicros(e.created_at));
       if (auto rows = writer_.Run(kInsertEvent, event, false); !rows) {
         return tl::unexpected(rows.error());
       }
@@ -559,11 +574,10 @@ class PostgresStorage final : public Storage {
   Status CreatePartition(TimePoint day) {
     const TimePoint next = day + std::chrono::days(1);
     // Identifiers and bounds come from our own date formatting (digits only), not from input.
-    return writer_.Exec("CREATE TABLE IF NOT EXISTS portfolio_optimization_ts_p" +
-                        FormatDayCompact(day) +
-                        " PARTITION OF portfolio_optimization_ts FOR VALUES FROM ('" +
-                        FormatTimestampMicros(day) + "') TO ('" + FormatTimestampMicros(next) +
-                        "')");
+    return writer_.Exec(
+        "CREATE TABLE IF NOT EXISTS portfolio_optimization_ts_p" + FormatDayCompact(day) +
+        " PARTITION OF portfolio_optimization_ts FOR VALUES FROM ('" + FormatTimestampMicros(day) +
+        "') TO ('" + FormatTimestampMicros(next) + "')");
   }
 
   // Outside a batch (at start).
@@ -580,7 +594,8 @@ class PostgresStorage final : public Storage {
       return tl::unexpected(error);
     };
     // One migrator at a time across service instances.
-    if (auto s = writer_.Exec("SELECT pg_advisory_xact_lock(7215092113)"); !s) return fail(s.error());
+    if (auto s = writer_.Exec("SELECT pg_advisory_xact_lock(7215092113)"); !s)
+      return fail(s.error());
     if (auto s = writer_.Exec(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
             "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
@@ -593,8 +608,8 @@ class PostgresStorage final : public Storage {
     for (const Migration& m : MigrationsFor("postgres")) {
       if (m.version <= version) continue;
       if (auto s = writer_.Exec(std::string(m.sql)); !s) {
-        return fail(Error(ErrorCode::kInternal,
-                          "migration " + m.name + " failed: " + s.error().message()));
+        return fail(
+            Error(ErrorCode::kInternal, "migration " + m.name + " failed: " + s.error().message()));
       }
       // Version and name come from the embedded file names (digits and [a-z_.]).
       if (auto s = writer_.Exec("INSERT INTO schema_migrations (version, name) VALUES (" +

@@ -45,7 +45,8 @@ class Connection {
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
       std::string text = message != nullptr ? message : "unknown error";
       sqlite3_free(message);
-      return MakeError(ErrorCode::kInternal, "SQLite: " + text + " (in: " + sql.substr(0, 80) + ")");
+      return MakeError(ErrorCode::kInternal,
+                       "SQLite: " + text + " (in: " + sql.substr(0, 80) + ")");
     }
     return Ok();
   }
@@ -434,9 +435,9 @@ class SqliteStorage final : public Storage {
   }
 
   Status Migrate() {
-    PFOPT_RETURN_IF_ERROR(writer_.Exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-        "name TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+    PFOPT_RETURN_IF_ERROR(
+        writer_.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                     "name TEXT NOT NULL, applied_at TEXT NOT NULL)"));
     auto current = writer_.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
     if (!current) return tl::unexpected(current.error());
     if (sqlite3_step(*current) != SQLITE_ROW) return writer_.Fail("read schema version");

@@ -71,7 +71,7 @@ TEST_P(StorageTest, SavedResultIsTheLatestAndKeepsEveryField) {
   const StoredResult& got = **latest;
   EXPECT_EQ(got.id, r.id);
   EXPECT_EQ(got.portfolio_id, "p1");
-  EXPECT_EQ(got.created_at, r.created_at);  // microseconds survive
+  EXPECT_EQ(got.created_at, r.created_at);                      // microseconds survive
   EXPECT_EQ(got.optimal_weights_json, r.optimal_weights_json);  // key order survives
   EXPECT_EQ(got.expected_return, 0.1);
   EXPECT_EQ(got.expected_volatility, 0.2);
@@ -324,7 +324,9 @@ TEST(StorageUrl, UnknownSchemesAndMissingPathsAreErrors) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
 
 }  // namespace
 }  // namespace pfopt::rest

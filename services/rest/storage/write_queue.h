@@ -19,9 +19,9 @@ class WriteQueue {
  public:
   // How the writer talks to the database; all are called on the writer thread only.
   struct Backend {
-    std::function<Status()> begin;     // start a transaction
-    std::function<Status()> commit;    // commit it
-    std::function<void()> rollback;    // roll it back (errors ignored)
+    std::function<Status()> begin;       // start a transaction
+    std::function<Status()> commit;      // commit it
+    std::function<void()> rollback;      // roll it back (errors ignored)
     std::function<void()> before_batch;  // e.g. reconnect; may be empty
   };
   using Job = std::function<Status()>;

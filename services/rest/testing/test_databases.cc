@@ -35,8 +35,8 @@ std::string StateDir() {
 }
 
 int Script(const std::string& action) {
-  const std::string command = "bash " PFOPT_SOURCE_DIR "/tests/integration/pg_cluster.sh " +
-                              action + " " + StateDir();
+  const std::string command =
+      "bash " PFOPT_SOURCE_DIR "/tests/integration/pg_cluster.sh " + action + " " + StateDir();
   return std::system(command.c_str());
 }
 
@@ -76,7 +76,8 @@ TestDatabase::~TestDatabase() {
     std::error_code ignored;
     std::filesystem::remove_all(folder_, ignored);
   }
-  if (!database_.empty()) Admin(admin_url_, "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+  if (!database_.empty())
+    Admin(admin_url_, "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
 }
 
 bool TestDatabase::Pause() { return backend_ == "postgres" && Script("pause") == 0; }
