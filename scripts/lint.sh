@@ -19,7 +19,7 @@ if [[ ! -f build/ci/compile_commands.json ]]; then scripts/build.sh ci >/dev/nul
 mapfile -t tidy_sources < <(printf '%s\n' "${sources[@]}" | grep -E '^(src|services|apps)/.*\.cc$' | grep -v '_test\.cc$')
 echo "lint: clang-tidy on ${#tidy_sources[@]} files"
 printf '%s\n' "${tidy_sources[@]}" |
-  xargs -P "$(nproc)" -n 2 clang-tidy -p build/ci --quiet 2>&1 |
+  xargs -P "$(nproc)" -n 2 clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option 2>&1 |
   grep -v -E '^[0-9]+ warnings? generated|^Suppressed|^Use -header-filter|non-user code' |
   tee /tmp/pfopt-clang-tidy.log
 if grep -q -E '(error|warning):' /tmp/pfopt-clang-tidy.log; then

@@ -150,13 +150,26 @@ void KafkaPublisher::Produce() {
     rd_kafka_headers_t* headers = rd_kafka_headers_new(1);
     rd_kafka_header_add(headers, "event_id", -1, e.event_id.data(),
                         static_cast<ssize_t>(e.event_id.size()));
-    const rd_kafka_resp_err_t err = rd_kafka_producev(
-        Handle(kafka_), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(e.portfolio_id.data(), e.portfolio_id.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(e.payload.data()), e.payload.size()),
-        RD_KAFKA_V_HEADERS(headers),
-        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::intptr_t>(e.sequence))),
-        RD_KAFKA_V_END);
+    // rd_kafka_produceva: the same as rd_kafka_producev without its GNU-extension macros.
+    rd_kafka_vu_t values[6];
+    values[0].vtype = RD_KAFKA_VTYPE_RKT;
+    values[0].u.rkt = topic;
+    values[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    values[1].u.i = RD_KAFKA_MSG_F_COPY;
+    values[2].vtype = RD_KAFKA_VTYPE_KEY;
+    values[2].u.mem.ptr = const_cast<char*>(e.portfolio_id.data());
+    values[2].u.mem.size = e.portfolio_id.size();
+    values[3].vtype = RD_KAFKA_VTYPE_VALUE;
+    values[3].u.mem.ptr = const_cast<char*>(e.payload.data());
+    values[3].u.mem.size = e.payload.size();
+    values[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+    values[4].u.headers = headers;
+    values[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    values[5].u.ptr = reinterpret_cast<void*>(static_cast<std::intptr_t>(e.sequence));
+    rd_kafka_error_t* error = rd_kafka_produceva(Handle(kafka_), values, 6);
+    const rd_kafka_resp_err_t err =
+        error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
+    if (error != nullptr) rd_kafka_error_destroy(error);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       rd_kafka_headers_destroy(headers);  // not taken over on failure
       std::lock_guard<std::mutex> lock(stats_mutex_);
