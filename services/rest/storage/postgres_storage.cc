@@ -17,6 +17,7 @@
 
 #include "pfopt/core/enum_names.h"
 #include "services/rest/storage/backends.h"
+#include "services/rest/storage/connection_pool.h"
 #include "services/rest/storage/migrations.h"
 #include "services/rest/storage/write_queue.h"
 
@@ -550,24 +551,12 @@ class PostgresStorage final : public Storage {
 
  private:
   Result<Rows> Read(const Statement& s, const Params& params) {
-    std::unique_ptr<Connection> connection;
-    {
-      std::lock_guard<std::mutex> lock(readers_mutex_);
-      if (!readers_.empty()) {
-        connection = std::move(readers_.back());
-        readers_.pop_back();
-      }
-    }
+    std::unique_ptr<Connection> connection = readers_.Take();
     if (!connection) {
       connection = std::make_unique<Connection>(url_, options_.connect_timeout_seconds);
     }
     auto rows = connection->Run(s, params, true);
-    if (connection->ok()) {
-      std::lock_guard<std::mutex> lock(readers_mutex_);
-      if (static_cast<int>(readers_.size()) < options_.read_connections) {
-        readers_.push_back(std::move(connection));
-      }
-    }
+    if (connection->ok()) readers_.Return(std::move(connection));
     return rows;
   }
 
@@ -628,8 +617,7 @@ class PostgresStorage final : public Storage {
   std::set<std::int64_t> known_days_;    // partitions known to exist (writer thread)
   std::set<std::int64_t> pending_days_;  // created in the open transaction (writer thread)
   std::unique_ptr<WriteQueue> writes_;
-  std::mutex readers_mutex_;
-  std::vector<std::unique_ptr<Connection>> readers_;
+  ConnectionPool<Connection> readers_{options_.read_connections};
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "pfopt/core/enum_names.h"
 #include "services/rest/storage/backends.h"
+#include "services/rest/storage/connection_pool.h"
 #include "services/rest/storage/migrations.h"
 #include "services/rest/storage/write_queue.h"
 
@@ -287,57 +288,35 @@ class SqliteStorage final : public Storage {
 
   Result<std::optional<PortfolioConfiguration>> GetConfiguration(
       const std::string& portfolio_id) override {
-    return WithReader([&](Connection& c) -> Result<std::optional<PortfolioConfiguration>> {
-      auto s = c.Prepare(kSelectConfiguration);
-      if (!s) return tl::unexpected(s.error());
-      Bind(*s, 1, portfolio_id);
-      const int rc = sqlite3_step(*s);
-      if (rc == SQLITE_DONE) return std::optional<PortfolioConfiguration>();
-      if (rc != SQLITE_ROW) return c.Fail("read configuration");
-      return std::optional<PortfolioConfiguration>(ReadConfiguration(*s));
-    });
+    return One(
+        kSelectConfiguration, [&](sqlite3_stmt* s) { Bind(s, 1, portfolio_id); }, ReadConfiguration,
+        "read configuration");
   }
 
   Result<std::vector<PortfolioConfiguration>> ListConfigurations(bool enabled_only) override {
-    return WithReader([&](Connection& c) -> Result<std::vector<PortfolioConfiguration>> {
-      auto s = c.Prepare(kListConfigurations);
-      if (!s) return tl::unexpected(s.error());
-      Bind(*s, 1, static_cast<std::int64_t>(enabled_only ? 1 : 0));
-      std::vector<PortfolioConfiguration> out;
-      int rc;
-      while ((rc = sqlite3_step(*s)) == SQLITE_ROW) out.push_back(ReadConfiguration(*s));
-      if (rc != SQLITE_DONE) return c.Fail("list configurations");
-      return out;
-    });
+    return All(
+        kListConfigurations,
+        [&](sqlite3_stmt* s) { Bind(s, 1, static_cast<std::int64_t>(enabled_only ? 1 : 0)); },
+        ReadConfiguration, "list configurations");
   }
 
   Result<std::optional<StoredResult>> LatestResult(const std::string& portfolio_id) override {
-    return WithReader([&](Connection& c) -> Result<std::optional<StoredResult>> {
-      auto s = c.Prepare(kLatestResult);
-      if (!s) return tl::unexpected(s.error());
-      Bind(*s, 1, portfolio_id);
-      const int rc = sqlite3_step(*s);
-      if (rc == SQLITE_DONE) return std::optional<StoredResult>();
-      if (rc != SQLITE_ROW) return c.Fail("read latest result");
-      return std::optional<StoredResult>(ReadResult(*s));
-    });
+    return One(
+        kLatestResult, [&](sqlite3_stmt* s) { Bind(s, 1, portfolio_id); }, ReadResult,
+        "read latest result");
   }
 
   Result<std::vector<StoredResult>> History(const std::string& portfolio_id, TimePoint from,
                                             TimePoint to, int limit) override {
-    return WithReader([&](Connection& c) -> Result<std::vector<StoredResult>> {
-      auto s = c.Prepare(kHistory);
-      if (!s) return tl::unexpected(s.error());
-      Bind(*s, 1, portfolio_id);
-      Bind(*s, 2, FormatTimestampMicros(from));
-      Bind(*s, 3, FormatTimestampMicros(to));
-      Bind(*s, 4, static_cast<std::int64_t>(limit));
-      std::vector<StoredResult> out;
-      int rc;
-      while ((rc = sqlite3_step(*s)) == SQLITE_ROW) out.push_back(ReadResult(*s));
-      if (rc != SQLITE_DONE) return c.Fail("read history");
-      return out;
-    });
+    return All(
+        kHistory,
+        [&](sqlite3_stmt* s) {
+          Bind(s, 1, portfolio_id);
+          Bind(s, 2, FormatTimestampMicros(from));
+          Bind(s, 3, FormatTimestampMicros(to));
+          Bind(s, 4, static_cast<std::int64_t>(limit));
+        },
+        ReadResult, "read history");
   }
 
   Result<bool> PortfolioKnown(const std::string& portfolio_id) override {
@@ -408,17 +387,43 @@ class SqliteStorage final : public Storage {
   }
 
  private:
+  // The first row of a query (bound by `bind`) read by `read`, or nullopt.
+  template <class Bind, class Read>
+  auto One(const char* sql, Bind bind, Read read, const char* what)
+      -> Result<std::optional<decltype(read(nullptr))>> {
+    using Row = decltype(read(nullptr));
+    return WithReader([&](Connection& c) -> Result<std::optional<Row>> {
+      auto s = c.Prepare(sql);
+      if (!s) return tl::unexpected(s.error());
+      bind(*s);
+      const int rc = sqlite3_step(*s);
+      if (rc == SQLITE_DONE) return std::optional<Row>();
+      if (rc != SQLITE_ROW) return c.Fail(what);
+      return std::optional<Row>(read(*s));
+    });
+  }
+
+  // Every row of a query.
+  template <class Bind, class Read>
+  auto All(const char* sql, Bind bind, Read read, const char* what)
+      -> Result<std::vector<decltype(read(nullptr))>> {
+    using Row = decltype(read(nullptr));
+    return WithReader([&](Connection& c) -> Result<std::vector<Row>> {
+      auto s = c.Prepare(sql);
+      if (!s) return tl::unexpected(s.error());
+      bind(*s);
+      std::vector<Row> out;
+      int rc;
+      while ((rc = sqlite3_step(*s)) == SQLITE_ROW) out.push_back(read(*s));
+      if (rc != SQLITE_DONE) return c.Fail(what);
+      return out;
+    });
+  }
+
   // Borrows a read connection for `body` (opening one if the pool is empty).
   template <class F>
   auto WithReader(F&& body) -> decltype(body(std::declval<Connection&>())) {
-    std::unique_ptr<Connection> connection;
-    {
-      std::lock_guard<std::mutex> lock(readers_mutex_);
-      if (!readers_.empty()) {
-        connection = std::move(readers_.back());
-        readers_.pop_back();
-      }
-    }
+    std::unique_ptr<Connection> connection = readers_.Take();
     if (!connection) {
       connection = std::make_unique<Connection>();
       if (auto status = connection->Open(path_, /*writer=*/false); !status) {
@@ -427,10 +432,7 @@ class SqliteStorage final : public Storage {
     }
     auto result = body(*connection);
     connection->ResetAll();
-    std::lock_guard<std::mutex> lock(readers_mutex_);
-    if (static_cast<int>(readers_.size()) < options_.read_connections) {
-      readers_.push_back(std::move(connection));
-    }
+    readers_.Return(std::move(connection));
     return result;
   }
 
@@ -470,8 +472,7 @@ class SqliteStorage final : public Storage {
   StorageOptions options_;
   Connection writer_;  // used by the writer thread only (and by Init before it starts)
   std::unique_ptr<WriteQueue> writes_;
-  std::mutex readers_mutex_;
-  std::vector<std::unique_ptr<Connection>> readers_;
+  ConnectionPool<Connection> readers_{options_.read_connections};
 };
 
 }  // namespace
