@@ -1,23 +1,18 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is missing, builds pfopt (release), and runs it on
-# the bundled 20-stock price history (examples/data/stock_prices.csv, 1989-2018).
-# Until the service and the rebalancer exist, the main job is the CLI; this command will start
-# the whole system when they land.
+# The README's main command: installs what is missing, builds pfopt (release), and starts the
+# optimisation service in the foreground on embedded defaults: SQLite in run-data/, HTTP on
+# 127.0.0.1:8080, events kept in the outbox (no Kafka). It prints ready-to-paste curl
+# requests, then serves until Ctrl-C (SIGINT) or SIGTERM, finishing in-flight requests first.
+#
+# Non-interactive use: `scripts/run.sh &` (or under a supervisor), `kill -TERM <pid>` to stop.
+# Extra arguments go to `pfopt serve` (e.g. --port 9000, --db postgresql://..., --api-key KEY);
+# every setting also has an environment variable (services/rest/README.md).
+# Usage: scripts/run.sh [pfopt serve flags...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
+echo "run: building pfopt (release preset)..."
 scripts/build.sh release --target pfopt >/dev/null
 pfopt=build/release/apps/pfopt/pfopt
-
-echo "== Maximum Sharpe ratio portfolio of 20 US stocks (daily prices 1989-2018)"
-echo "\$ pfopt optimize --prices examples/data/stock_prices.csv --objective max-sharpe --risk-free-rate 0.02"
-"$pfopt" optimize --prices examples/data/stock_prices.csv --objective max-sharpe --risk-free-rate 0.02
-echo
-echo "== The same through the request model (JSON in, JSON out)"
-echo "\$ pfopt optimize --request examples/requests/min_volatility_sectors.json"
-"$pfopt" optimize --request examples/requests/min_volatility_sectors.json
-echo
-echo "Where to look next:"
-echo "  $pfopt --help                 all commands (docs/cli.md)"
-echo "  examples/requests/*.json      request files to edit (docs/api.md)"
-echo "  $pfopt frontier --prices examples/data/stock_prices.csv --points 10"
+echo "run: \$ $pfopt serve --db sqlite:run-data/pfopt.db $*"
+exec "$pfopt" serve --db sqlite:run-data/pfopt.db "$@"

@@ -13,6 +13,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
   # independent reference solvers used by the tests and the peer benchmark
   r-base-core r-cran-quadprog python3-cvxopt python3-numpy python3-scipy python3-pandas
+  # optimisation service: HTTP, storage, events; PostgreSQL server for the tests; load tool;
+  # clang + its runtime for the libFuzzer target
+  libcpp-httplib-dev libsqlite3-dev libpq-dev librdkafka-dev postgresql wrk clang libclang-rt-14-dev
 )
 
 missing=()

@@ -9,6 +9,7 @@ namespace pfopt::cli {
 void AddOptimizeCommand(CLI::App& app, int* exit_code);
 void AddFrontierCommand(CLI::App& app, int* exit_code);
 void AddBacktestCommand(CLI::App& app, int* exit_code);
+void AddServeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace pfopt::cli
 

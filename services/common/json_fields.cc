@@ -3,6 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include "services/common/json_parse.h"
+
 namespace pfopt::service::internal {
 
 const char* TypeName(const json& value) {
@@ -14,6 +16,7 @@ const char* TypeName(const json& value) {
     case json::value_t::string:
       return "a string";
     case json::value_t::array:
+    case json::value_t::binary:  // an array of numbers kept apart by the reader
       return "an array";
     case json::value_t::object:
       return "an object";
@@ -98,19 +101,35 @@ Result<std::vector<std::string>> StringList(const json& value, const std::string
   return out;
 }
 
-Result<json> ParseJsonText(std::string_view text, const char* what) {
-  try {
-    return json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    std::string detail = e.what();
-    // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the rest.
-    if (auto pos = detail.find("] "); pos != std::string::npos) detail = detail.substr(pos + 2);
-    return MakeError(ErrorCode::kParseError, std::string(what) + " is not valid JSON: " + detail);
+Result<json> ParseJsonText(std::string_view text, const char* what,
+                           std::vector<std::vector<double>>* number_arrays) {
+  JsonParseOptions options;
+  options.number_arrays = number_arrays;
+  auto value = ParseJson(text, options);
+  if (!value) {
+    return MakeError(ErrorCode::kParseError,
+                     std::string(what) + " is not valid JSON: " + value.error().message());
   }
+  return std::move(*value);
 }
+
+namespace {
+// The number arrays of the document being decoded on this thread (NumberArrayScope).
+thread_local const std::vector<std::vector<double>>* current_number_arrays = nullptr;
+}  // namespace
+
+NumberArrayScope::NumberArrayScope(const std::vector<std::vector<double>>* arrays)
+    : previous_(current_number_arrays) {
+  current_number_arrays = arrays;
+}
+
+NumberArrayScope::~NumberArrayScope() { current_number_arrays = previous_; }
 
 // Array of numbers where null = missing (NaN).
 Result<std::vector<double>> History(const json& value, const std::string& path) {
+  if (const std::vector<double>* numbers = NumberArrayOf(value, current_number_arrays)) {
+    return *numbers;
+  }
   if (!value.is_array()) return TypeError(value, path, "an array of numbers (null = missing)");
   std::vector<double> out;
   out.reserve(value.size());
@@ -119,6 +138,14 @@ Result<std::vector<double>> History(const json& value, const std::string& path) 
     if (item.is_null()) {
       out.push_back(kNaN);
       continue;
+    }
+    // The element's path is built only for an error (histories have thousands of numbers).
+    if (item.is_number()) {
+      const double x = item.get<double>();
+      if (std::isfinite(x)) {
+        out.push_back(x);
+        continue;
+      }
     }
     auto x = Number(item, IndexPath(path, i));
     if (!x) return tl::unexpected(x.error());

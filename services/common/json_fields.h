@@ -53,8 +53,25 @@ Result<E> EnumValue(const json& value, const std::string& path, const char* what
   return *parsed;
 }
 
-// Parses JSON text; malformed text is a kParseError "<what> is not valid JSON: <detail>".
-Result<json> ParseJsonText(std::string_view text, const char* what);
+// Parses JSON text with the strict reader of json_parse.h (no NaN, no duplicate keys, valid
+// UTF-8, bounded depth); malformed text is a kParseError "<what> is not valid JSON: <detail>".
+// With `number_arrays`, long arrays of numbers are kept out of the document (see
+// JsonParseOptions::number_arrays); decode such a document inside a NumberArrayScope.
+Result<json> ParseJsonText(std::string_view text, const char* what,
+                           std::vector<std::vector<double>>* number_arrays = nullptr);
+
+// While alive, History() on this thread resolves the placeholders of `arrays` (the number
+// arrays that ParseJsonText kept out of the document being decoded).
+class NumberArrayScope {
+ public:
+  explicit NumberArrayScope(const std::vector<std::vector<double>>* arrays);
+  ~NumberArrayScope();
+  NumberArrayScope(const NumberArrayScope&) = delete;
+  NumberArrayScope& operator=(const NumberArrayScope&) = delete;
+
+ private:
+  const std::vector<std::vector<double>>* previous_;
+};
 
 // Output side: NaN as null.
 nlohmann::ordered_json HistoryToJson(const std::vector<double>& values);

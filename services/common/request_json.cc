@@ -254,8 +254,12 @@ Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
 }
 
 Result<OptimizationRequest> ParseOptimizationRequest(std::string_view text) {
-  auto value = internal::ParseJsonText(text, "the request");
+  // Requests carry tens of thousands of numbers: the reader hands long number arrays over as
+  // plain vectors rather than as JSON values (json_parse.h).
+  std::vector<std::vector<double>> arrays;
+  auto value = internal::ParseJsonText(text, "the request", &arrays);
   if (!value) return tl::unexpected(value.error());
+  const internal::NumberArrayScope scope(&arrays);
   return OptimizationRequestFromJson(*value);
 }
 

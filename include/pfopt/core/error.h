@@ -24,6 +24,12 @@ enum class ErrorCode {
   kIoError,            // a file could not be opened, read or written
   kNotImplemented,     // a documented feature that this build does not provide yet
   kInternal,           // a bug: an invariant of ours was broken
+  // Service-side conditions (REST service, storage, events):
+  kNotFound,           // the named resource (e.g. a portfolio) does not exist
+  kUnavailable,        // a dependency (database, broker) cannot be reached now; retry later
+  kResourceExhausted,  // a limit was reached: body or request too large, too many solves
+  kUnauthenticated,    // missing or wrong credentials (API key)
+  kDeadlineExceeded,   // the request did not finish within its time limit
 };
 
 std::string_view ToString(ErrorCode code);

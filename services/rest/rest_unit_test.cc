@@ -1,0 +1,188 @@
+// Small units of the service: timestamps, UUIDs, configuration loading, metrics text, the
+// event document, the HTTP mapping of errors.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "services/common/error_mapping.h"
+#include "services/rest/events/event.h"
+#include "services/rest/metrics.h"
+#include "services/rest/service_config.h"
+#include "services/rest/time_util.h"
+
+namespace pfopt::rest {
+namespace {
+
+TEST(Timestamp, FormatsAndParsesIso8601) {
+  auto t = ParseTimestamp("2024-02-29T23:59:58.1234567Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(FormatTimestampMicros(*t), "2024-02-29T23:59:58.123456Z");
+  EXPECT_EQ(FormatTimestampMillis(*t), "2024-02-29T23:59:58.123Z");
+  EXPECT_EQ(FormatDayCompact(*t), "20240229");
+  EXPECT_EQ(FormatTimestampMicros(StartOfDay(*t)), "2024-02-29T00:00:00.000000Z");
+  EXPECT_EQ(*ParseTimestamp("2024-03-01"), *ParseTimestamp("2024-03-01T00:00:00Z"));
+  EXPECT_EQ(*ParseTimestamp("2024-03-01T02:30:00+02:30"), *ParseTimestamp("2024-03-01T00:00Z"));
+  EXPECT_EQ(*ParseTimestamp("2024-03-01 00:00:00.5+00"), *ParseTimestamp("2024-03-01T00:00:00.5Z"));
+  EXPECT_EQ(*ParseTimestamp("1969-12-31T23:59:59Z"), TimePoint(std::chrono::seconds(-1)));
+  for (const char* bad : {"", "2024-02-30", "2024-13-01", "24-01-01", "2024-01-01T25:00",
+                          "2024-01-01T10:00:00Zjunk", "2024-01-01T10", "yesterday"}) {
+    auto parsed = ParseTimestamp(bad, "from");
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_EQ(parsed.error().field(), "from");
+  }
+}
+
+TEST(Uuid, IsVersion4AndUnique) {
+  const std::regex form("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = NewUuid();
+    EXPECT_TRUE(std::regex_match(id, form)) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(ServiceConfig, DefaultsAreValid) { EXPECT_TRUE(ServiceConfig{}.Validate()); }
+
+TEST(ServiceConfig, FileThenEnvironmentThenFlags) {
+  const auto file = std::filesystem::temp_directory_path() / "pfopt_service_config_test.conf";
+  {
+    std::ofstream out(file);
+    out << "# comment\nport = 9000\nhttp_threads = 7   # trailing comment\n"
+           "kafka_topic = from-file\napi_key = file-key\n";
+  }
+  std::map<std::string, std::string> env = {
+      {"PFOPT_CONFIG", file.string()}, {"PFOPT_PORT", "9100"}, {"PFOPT_ACCESS_LOG", "true"}};
+  auto getenv = [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  auto config = LoadServiceConfig({{"port", "9200"}, {"max_body_bytes", "4096"}}, getenv);
+  ASSERT_TRUE(config) << config.error().ToString();
+  EXPECT_EQ(config->port, 9200);       // flag wins
+  EXPECT_EQ(config->http_threads, 7);  // file
+  EXPECT_EQ(config->kafka_topic, "from-file");
+  EXPECT_TRUE(config->access_log);  // environment
+  EXPECT_EQ(config->max_body_bytes, 4096u);
+  EXPECT_EQ(config->db, ServiceConfig{}.db);  // default
+  // The key is never printed.
+  const std::string described = config->Describe();
+  EXPECT_EQ(described.find("file-key"), std::string::npos);
+  EXPECT_NE(described.find("api_key = (set)"), std::string::npos);
+  std::filesystem::remove(file);
+}
+
+TEST(ServiceConfig, BadValuesNameTheSetting) {
+  auto none = [](const char*) -> const char* { return nullptr; };
+  auto bad = LoadServiceConfig({{"port", "80x"}}, none);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field(), "port");
+  EXPECT_NE(bad.error().message().find("--port"), std::string::npos);
+  auto range = LoadServiceConfig({{"port", "70000"}}, none);
+  ASSERT_FALSE(range);
+  EXPECT_EQ(range.error().field(), "port");
+  auto unknown = LoadServiceConfig({{"colour", "blue"}}, none);
+  ASSERT_FALSE(unknown);
+  auto missing_file = LoadServiceConfig({{"config", "/nonexistent/pfopt.conf"}}, none);
+  ASSERT_FALSE(missing_file);
+  EXPECT_EQ(missing_file.error().field(), "config");
+  auto env_bad = LoadServiceConfig({}, [](const char* name) -> const char* {
+    return std::string(name) == "PFOPT_ACCESS_LOG" ? "maybe" : nullptr;
+  });
+  ASSERT_FALSE(env_bad);
+  EXPECT_NE(env_bad.error().message().find("PFOPT_ACCESS_LOG"), std::string::npos);
+}
+
+// Every setting appears in the service README's configuration table (declared once, shown once).
+TEST(ServiceConfig, ReadmeListsEverySetting) {
+  std::ifstream in(PFOPT_SOURCE_DIR "/services/rest/README.md");
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const ConfigOption& o : ConfigOptions()) {
+    const std::string row = "| `" + std::string(o.name) + "` | `" + FlagName(o.name) + "` | `" +
+                            std::string(o.env) + "` |";
+    EXPECT_NE(text.str().find(row), std::string::npos) << row;
+  }
+}
+
+TEST(Metrics, RendersPrometheusText) {
+  Metrics metrics;
+  metrics.RecordRequest("/api/v1/optimize", "POST", 200, 0.0004);
+  metrics.RecordRequest("/api/v1/optimize", "POST", 200, 0.003);
+  metrics.RecordRequest("/api/v1/optimize", "POST", 400, 0.00005);
+  metrics.RecordOptimization("MAX_SHARPE", "optimal", 0.0001);
+  metrics.RecordError("INVALID_ARGUMENT");
+  metrics.RecordError("a\"b");
+  const std::string text = metrics.Render();
+  for (const char* line :
+       {"pfopt_http_requests_total{route=\"/api/v1/optimize\",method=\"POST\",status=\"200\"} 2",
+        "pfopt_http_requests_total{route=\"/api/v1/optimize\",method=\"POST\",status=\"400\"} 1",
+        "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"0.0001\"} 1",
+        "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"0.0005\"} 2",
+        "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"0.005\"} 3",
+        "pfopt_http_request_duration_seconds_bucket{route=\"/api/v1/optimize\",le=\"+Inf\"} 3",
+        "pfopt_http_request_duration_seconds_count{route=\"/api/v1/optimize\"} 3",
+        "pfopt_optimizations_total{status=\"optimal\"} 1", "pfopt_errors_total{code=\"a\\\"b\"} 1",
+        "pfopt_solves_in_progress 0"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+}
+
+TEST(Event, HasTheFieldsOfTheSpec) {
+  service::OptimizationResponse response;
+  response.portfolio_id = "p";
+  response.optimal_weights = {{"z", 0.7}, {"a", 0.3}};
+  response.expected_return = 0.1;
+  response.expected_volatility = 0.2;
+  response.sharpe_ratio = kNaN;
+  response.convergence_status = OptimizationStatus::kOptimal;
+  response.iterations = 4;
+  response.optimization_time_ms = 0.5;
+  const TimePoint at = *ParseTimestamp("2025-06-21T10:00:00.123456Z");
+  const OutboxEvent event = MakePortfolioOptimizedEvent(response, "result-id", at);
+  EXPECT_EQ(event.portfolio_id, "p");
+  EXPECT_EQ(event.created_at, at);
+  const nlohmann::ordered_json body = nlohmann::ordered_json::parse(event.payload);
+  EXPECT_EQ(body["event_id"], event.event_id);
+  EXPECT_EQ(body["timestamp"], "2025-06-21T10:00:00.123Z");
+  const auto& p = body["portfolio_optimized"];
+  EXPECT_EQ(p["portfolio_id"], "p");
+  EXPECT_EQ(p["optimal_weights"].dump(), R"({"z":0.7,"a":0.3})");
+  EXPECT_EQ(p["expected_return"], 0.1);
+  EXPECT_EQ(p["expected_volatility"], 0.2);
+  EXPECT_TRUE(p["sharpe_ratio"].is_null());
+  EXPECT_EQ(p["optimization_metadata"]["convergence_status"], "optimal");
+  EXPECT_EQ(p["optimization_metadata"]["iterations"], 4);
+  EXPECT_EQ(p["optimization_metadata"]["optimization_time_ms"], 0.5);
+  EXPECT_EQ(p["optimization_id"], "result-id");
+}
+
+TEST(ErrorMapping, ClientErrorsAreNever5xx) {
+  using service::HttpStatusFor;
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kParseError), 400);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kDimensionMismatch), 400);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kNotImplemented), 400);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kUnauthenticated), 401);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kResourceExhausted), 413);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kUnavailable), 503);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kDeadlineExceeded), 504);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kInternal), 500);
+  EXPECT_EQ(HttpStatusFor(OptimizationStatus::kOptimal), 200);
+  EXPECT_EQ(HttpStatusFor(OptimizationStatus::kOptimalInaccurate), 200);
+  EXPECT_EQ(HttpStatusFor(OptimizationStatus::kInfeasible), 422);
+  EXPECT_EQ(HttpStatusFor(OptimizationStatus::kUnbounded), 422);
+}
+
+}  // namespace
+}  // namespace pfopt::rest
