@@ -8,6 +8,7 @@
 
 #include "bench/bench_problems.h"
 #include "pfopt/estimate/risk_models.h"
+#include "pfopt/optimize/black_litterman.h"
 #include "pfopt/optimize/hierarchical_risk_parity.h"
 #include "pfopt/optimize/risk_parity.h"
 
@@ -48,5 +49,21 @@ void BM_HierarchicalRiskParity(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_HierarchicalRiskParity)->Arg(100)->Arg(500)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+void BM_BlackLittermanPosterior(benchmark::State& state) {
+  const pfopt::Matrix sigma = pfopt::bench::FactorCovariance(state.range(0));
+  const pfopt::bench::BlackLittermanInputs in = pfopt::bench::MakeBlackLittermanInputs(sigma);
+  for (auto _ : state) {
+    auto posterior =
+        pfopt::ComputeBlackLittermanPosterior(sigma, in.prior, in.views, in.view_returns);
+    if (!posterior) {
+      state.SkipWithError(posterior.error().message().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(posterior->covariance.data());
+  }
+  state.counters["views"] = static_cast<double>(in.views.rows());
+}
+BENCHMARK(BM_BlackLittermanPosterior)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -16,7 +16,8 @@ namespace {
 using internal::FormatValue;
 
 Status CheckFinite(const MatrixRef& m, const char* field) {
-  if (!m.allFinite()) {
+  // A finite sum proves every entry finite (vectorised); else look closer.
+  if (!std::isfinite(m.sum()) && !m.allFinite()) {
     return InvalidArgument(std::string(field) + " has a non-finite entry", field);
   }
   return Ok();
@@ -230,10 +231,10 @@ Result<BlackLittermanPosterior> ComputeBlackLittermanPosterior(
     tau_sigma_p.col(r) = tau * sigma_p.col(v);
     gap[r] = view_returns[v] - views.row(v).dot(prior);
   }
+  a.noalias() = p * tau_sigma_p;
   for (Index c = 0; c < m; ++c) {
     for (Index r = 0; r < m; ++r) {
-      a(r, c) = p.row(r).dot(tau_sigma_p.col(c)) +
-                omega(kept[static_cast<std::size_t>(r)], kept[static_cast<std::size_t>(c)]);
+      a(r, c) += omega(kept[static_cast<std::size_t>(r)], kept[static_cast<std::size_t>(c)]);
     }
   }
   // Exactly symmetric (the products above are not, to rounding).
@@ -241,11 +242,24 @@ Result<BlackLittermanPosterior> ComputeBlackLittermanPosterior(
 
   posterior.expected_returns = prior;
   posterior.covariance = (1.0 + tau) * covariance;
-  if (m > 0) {
+  if (m == 0) return posterior;
+  Matrix& cov = posterior.covariance;
+  const Eigen::LLT<Matrix> llt(a);
+  const double largest = a.diagonal().cwiseAbs().maxCoeff();
+  if (llt.info() == Eigen::Success &&
+      llt.matrixLLT().diagonal().minCoeff() > std::sqrt(1e-13 * largest)) {
+    // A = L L': with G = tau Sigma P' L^-T the update is the symmetric rank-m product G G'
+    // (half the work of a general product, and exactly symmetric).
+    const Matrix g_t = llt.matrixL().solve(tau_sigma_p.transpose());  // G' (m x n)
+    posterior.expected_returns.noalias() += g_t.transpose() * llt.matrixL().solve(gap);
+    cov.selfadjointView<Eigen::Lower>().rankUpdate(g_t.transpose(), -1.0);
+    cov.triangularView<Eigen::StrictlyUpper>() = cov.transpose();
+  } else {
+    // Singular A (exact views that repeat each other): least squares, as PyPortfolioOpt.
     posterior.expected_returns.noalias() += tau_sigma_p * SolveSymmetric(a, gap);
     const Matrix x = SolveSymmetric(a, tau_sigma_p.transpose());  // m x n
-    posterior.covariance.noalias() -= tau_sigma_p * x;
-    posterior.covariance = 0.5 * (posterior.covariance + posterior.covariance.transpose()).eval();
+    cov.noalias() -= tau_sigma_p * x;
+    cov = 0.5 * (cov + cov.transpose()).eval();
   }
   return posterior;
 }
