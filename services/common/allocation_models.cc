@@ -71,6 +71,16 @@ Result<Vector> ByStrategy(const OptimizationRequest& request,
   return out;
 }
 
+// An enum from its name (left as it is when the name is empty); the Error names `field`.
+template <class E>
+Status ParseEnumField(const std::string& name, const char* what, const char* field, E* out) {
+  if (name.empty()) return Ok();
+  auto value = EnumFromString<E>(name, what);
+  if (!value) return InvalidArgument(value.error().message(), field);
+  *out = *value;
+  return Ok();
+}
+
 bool IsRiskParityMethod(RequestMethod method) {
   return method == RequestMethod::kRiskParity || method == RequestMethod::kHierarchicalRiskParity;
 }
@@ -510,20 +520,10 @@ Result<HrpResult> RunHierarchicalRiskParity(const OptimizationRequest& request,
   const RiskParameters& rp = request.risk_parameters;
   HrpOptions options;
   options.risk_free_rate = rp.risk_free_rate;
-  if (!rp.hrp_linkage.empty()) {
-    auto linkage = EnumFromString<LinkageMethod>(rp.hrp_linkage, "linkage");
-    if (!linkage) {
-      return InvalidArgument(linkage.error().message(), "risk_parameters.hrp_linkage");
-    }
-    options.linkage = *linkage;
-  }
-  if (!rp.hrp_distance.empty()) {
-    auto distance = EnumFromString<HrpDistance>(rp.hrp_distance, "HRP distance");
-    if (!distance) {
-      return InvalidArgument(distance.error().message(), "risk_parameters.hrp_distance");
-    }
-    options.distance = *distance;
-  }
+  PFOPT_RETURN_IF_ERROR(
+      ParseEnumField(rp.hrp_linkage, "linkage", "risk_parameters.hrp_linkage", &options.linkage));
+  PFOPT_RETURN_IF_ERROR(ParseEnumField(rp.hrp_distance, "HRP distance",
+                                       "risk_parameters.hrp_distance", &options.distance));
   auto result = OptimizeHierarchicalRiskParity(prepared.problem, prepared.correlation, options);
   if (!result) return Prefixed(result.error(), "risk_parameters");
   return result;

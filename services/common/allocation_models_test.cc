@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <string>
 
 #include "pfopt/data/returns.h"
@@ -91,8 +90,7 @@ TEST(AllocationModels, HierarchicalRiskParityFromPricesMatchesPyPortfolioOpt) {
 }
 
 TEST(AllocationModels, RiskParityMethodAndObjectiveAgreeWithScipy) {
-  std::ifstream in(testing::SourcePath("tests/data/risk_parity/reference.json"));
-  const nlohmann::json reference = nlohmann::json::parse(in);
+  const nlohmann::json reference = testing::ReadJsonFile("tests/data/risk_parity/reference.json");
   for (const auto& c : reference["unbounded"]) {
     if (c["name"] != "stock_sample_cov_unequal") continue;
     const Vector budgets = JsonVector(c["budgets"]);
@@ -124,8 +122,7 @@ TEST(AllocationModels, RiskParityMethodAndObjectiveAgreeWithScipy) {
 TEST(AllocationModels, BlackLittermanFromPricesMatchesPyPortfolioOpt) {
   OptimizationRequest request =
       StockRequest(RequestMethod::kBlackLitterman, RequestObjective::kMaxUtility);
-  std::ifstream caps_in(testing::SourcePath("tests/data/black_litterman/market_caps.json"));
-  const nlohmann::json caps = nlohmann::json::parse(caps_in);
+  const nlohmann::json caps = testing::ReadJsonFile("tests/data/black_litterman/market_caps.json");
   for (auto& s : request.strategies) s.market_cap = caps[s.id].get<double>();
   RiskParameters& rp = request.risk_parameters;
   rp.risk_free_rate = 0.02;

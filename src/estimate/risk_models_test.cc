@@ -4,7 +4,6 @@
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -536,8 +535,8 @@ TEST(CovarianceToCorrelation, ZeroVarianceGivesNaN) {
 
 // pandas' returns.corr() (tests/data/hrp/generate.py), which PyPortfolioOpt's HRP clusters on.
 TEST(PairwiseCorrelation, MatchesPandasWithMissingValues) {
-  std::ifstream in(testing::SourcePath("tests/data/hrp/reference.json"));
-  const Matrix expected = JsonMatrix(nlohmann::json::parse(in)["pandas_correlation"]);
+  const Matrix expected =
+      JsonMatrix(testing::ReadJsonFile("tests/data/hrp/reference.json")["pandas_correlation"]);
   Result<Matrix> corr = PairwiseCorrelation(StockReturns());
   ASSERT_TRUE(corr.has_value()) << corr.error().ToString();
   EXPECT_LE((*corr - expected).cwiseAbs().maxCoeff(), 1e-14);

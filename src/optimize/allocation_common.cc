@@ -34,7 +34,20 @@ Status RejectNonBoxConstraints(const PortfolioConstraints& constraints, std::str
                                "gross exposure equals the budget); remove it",
                            "constraints.leverage_limit");
   }
+  if (!(constraints.budget > 0.0)) {
+    return InvalidArgument(who + " is long-only and allocates a positive budget; got " +
+                               FormatValue(constraints.budget),
+                           "budget");
+  }
   return Ok();
+}
+
+Status CheckSquareOfSize(const MatrixRef& matrix, Index n, const char* field, const char* what) {
+  if (matrix.rows() == n && matrix.cols() == n) return Ok();
+  return DimensionMismatch(std::string(field) + " is " + std::to_string(matrix.rows()) + "x" +
+                               std::to_string(matrix.cols()) + " for " + std::to_string(n) + " " +
+                               what,
+                           field);
 }
 
 bool BoundsAdmitBudget(const VectorRef& lower, const VectorRef& upper, double budget,

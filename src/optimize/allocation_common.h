@@ -12,10 +12,13 @@
 
 namespace pfopt::internal {
 
-// An Error naming the first constraint of `constraints` that a model honouring only bounds and
-// the budget cannot honour (sector limits, turnover limit, leverage limit). `model` names the
-// model in the message, e.g. "hierarchical risk parity".
+// An Error naming the first constraint of `constraints` that a long-only model honouring only
+// bounds and the budget cannot honour (sector limits, turnover limit, leverage limit, a
+// budget <= 0). `model` names the model in the message, e.g. "hierarchical risk parity".
 Status RejectNonBoxConstraints(const PortfolioConstraints& constraints, std::string_view model);
+
+// A DimensionMismatch unless `matrix` is n x n: "<field> is RxC for n <what>".
+Status CheckSquareOfSize(const MatrixRef& matrix, Index n, const char* field, const char* what);
 
 // True if some weights within [lower, upper] sum to `budget`; otherwise sets `result` to
 // kInfeasible (groups bounds and budget) with a message giving both sums.

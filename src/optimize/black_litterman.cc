@@ -97,12 +97,7 @@ Result<double> ImpliedRiskAversion(double expected_market_return, double market_
 Result<Vector> MarketImpliedPrior(const VectorRef& market_caps, double risk_aversion,
                                   const MatrixRef& covariance, double risk_free_rate) {
   const Index n = market_caps.size();
-  if (covariance.rows() != n || covariance.cols() != n) {
-    return DimensionMismatch("covariance is " + std::to_string(covariance.rows()) + "x" +
-                                 std::to_string(covariance.cols()) + " for " + std::to_string(n) +
-                                 " market caps",
-                             "covariance");
-  }
+  PFOPT_RETURN_IF_ERROR(internal::CheckSquareOfSize(covariance, n, "covariance", "market caps"));
   PFOPT_RETURN_IF_ERROR(CheckFinite(covariance, "covariance"));
   for (Index i = 0; i < n; ++i) {
     if (!std::isfinite(market_caps[i]) || market_caps[i] < 0.0) {
@@ -165,12 +160,8 @@ Result<BlackLittermanPosterior> ComputeBlackLittermanPosterior(
   PFOPT_RETURN_IF_ERROR(options.Validate());
   const Index n = prior.size();
   const Index k = view_returns.size();
-  if (covariance.rows() != n || covariance.cols() != n) {
-    return DimensionMismatch("covariance is " + std::to_string(covariance.rows()) + "x" +
-                                 std::to_string(covariance.cols()) + " for a prior of " +
-                                 std::to_string(n) + " assets",
-                             "covariance");
-  }
+  PFOPT_RETURN_IF_ERROR(
+      internal::CheckSquareOfSize(covariance, n, "covariance", "assets of the prior"));
   if (views.rows() != k || (k > 0 && views.cols() != n)) {
     return DimensionMismatch("the view matrix P is " + std::to_string(views.rows()) + "x" +
                                  std::to_string(views.cols()) + "; expected " + std::to_string(k) +
@@ -187,11 +178,8 @@ Result<BlackLittermanPosterior> ComputeBlackLittermanPosterior(
                                  std::to_string(k) + " views",
                              "view_confidences");
   }
-  if (options.omega_method == OmegaMethod::kGiven && options.omega.rows() != k) {
-    return DimensionMismatch("omega is " + std::to_string(options.omega.rows()) + "x" +
-                                 std::to_string(options.omega.cols()) + " for " +
-                                 std::to_string(k) + " views",
-                             "omega");
+  if (options.omega_method == OmegaMethod::kGiven) {
+    PFOPT_RETURN_IF_ERROR(internal::CheckSquareOfSize(options.omega, k, "omega", "views"));
   }
   const double tau = options.tau;
   BlackLittermanPosterior posterior;
@@ -267,12 +255,8 @@ Result<BlackLittermanPosterior> ComputeBlackLittermanPosterior(
 Result<Vector> BlackLittermanWeights(const VectorRef& expected_returns, const MatrixRef& covariance,
                                      double risk_aversion) {
   const Index n = expected_returns.size();
-  if (covariance.rows() != n || covariance.cols() != n) {
-    return DimensionMismatch("covariance is " + std::to_string(covariance.rows()) + "x" +
-                                 std::to_string(covariance.cols()) + " for " + std::to_string(n) +
-                                 " expected returns",
-                             "covariance");
-  }
+  PFOPT_RETURN_IF_ERROR(
+      internal::CheckSquareOfSize(covariance, n, "covariance", "expected returns"));
   PFOPT_RETURN_IF_ERROR(CheckFinite(covariance, "covariance"));
   PFOPT_RETURN_IF_ERROR(CheckFinite(expected_returns, "expected_returns"));
   if (!(std::isfinite(risk_aversion) && risk_aversion > 0.0)) {

@@ -4,7 +4,6 @@
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -35,8 +34,8 @@ Vector SpyReturns() {
 }
 
 Vector MarketCaps() {
-  std::ifstream in(testing::SourcePath("tests/data/black_litterman/market_caps.json"));
-  return TickerVector(nlohmann::json::parse(in), Tickers());
+  return TickerVector(testing::ReadJsonFile("tests/data/black_litterman/market_caps.json"),
+                      Tickers());
 }
 
 TEST(BlackLitterman, DefaultOptionsAreValid) { EXPECT_TRUE(BlackLittermanOptions{}.Validate()); }
@@ -214,10 +213,9 @@ TEST(BlackLitterman, GivenOmega) {
 // The Casablanca start-up (docs/black_litterman.md) against numpy + cvxopt
 // (tests/data/black_litterman/generate_casablanca.py).
 TEST(BlackLitterman, CasablancaStartupMatchesIndependentComputation) {
-  std::ifstream ref_in(testing::SourcePath("tests/data/black_litterman/casablanca_reference.json"));
-  const nlohmann::json ref = nlohmann::json::parse(ref_in);
-  std::ifstream cov_in(testing::SourcePath("examples/data/casablanca/covariance.json"));
-  const nlohmann::json cov = nlohmann::json::parse(cov_in);
+  const nlohmann::json ref =
+      testing::ReadJsonFile("tests/data/black_litterman/casablanca_reference.json");
+  const nlohmann::json cov = testing::ReadJsonFile("examples/data/casablanca/covariance.json");
   const auto tickers = ref["tickers"].get<std::vector<std::string>>();
   const Index n = static_cast<Index>(tickers.size());
   Matrix sigma(n, n);

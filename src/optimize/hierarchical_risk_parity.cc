@@ -311,17 +311,7 @@ Result<HrpResult> OptimizeHierarchicalRiskParity(const PortfolioProblem& problem
   const PortfolioConstraints& c = problem.constraints;
   PFOPT_RETURN_IF_ERROR(internal::RejectNonBoxConstraints(c, "hierarchical risk parity"));
   const Index n = problem.num_assets();
-  if (!(c.budget > 0.0)) {
-    return InvalidArgument(
-        "hierarchical risk parity allocates a positive budget; got " + FormatValue(c.budget),
-        "budget");
-  }
-  if (correlation.rows() != n || correlation.cols() != n) {
-    return DimensionMismatch("correlation is " + std::to_string(correlation.rows()) + "x" +
-                                 std::to_string(correlation.cols()) + " for " + std::to_string(n) +
-                                 " assets",
-                             "correlation");
-  }
+  PFOPT_RETURN_IF_ERROR(internal::CheckSquareOfSize(correlation, n, "correlation", "assets"));
   const Matrix& sigma = problem.covariance;
   for (Index i = 0; i < n; ++i) {
     if (!(sigma(i, i) > 0.0)) {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <random>
 #include <string>
@@ -22,10 +21,7 @@ using testing::Tickers;
 using testing::TickerVector;
 
 const nlohmann::json& HrpReference() {
-  static const nlohmann::json reference = [] {
-    std::ifstream in(testing::SourcePath("tests/data/hrp/reference.json"));
-    return nlohmann::json::parse(in);
-  }();
+  static const nlohmann::json reference = testing::ReadJsonFile("tests/data/hrp/reference.json");
   return reference;
 }
 

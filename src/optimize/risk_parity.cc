@@ -398,13 +398,8 @@ Status RiskParityOptions::Validate() const {
 }
 
 Result<Vector> RiskContributions(const VectorRef& weights, const MatrixRef& covariance) {
-  const Index n = weights.size();
-  if (covariance.rows() != n || covariance.cols() != n) {
-    return DimensionMismatch("covariance is " + std::to_string(covariance.rows()) + "x" +
-                                 std::to_string(covariance.cols()) + " for " + std::to_string(n) +
-                                 " weights",
-                             "covariance");
-  }
+  PFOPT_RETURN_IF_ERROR(
+      internal::CheckSquareOfSize(covariance, weights.size(), "covariance", "weights"));
   const Vector sw = covariance * weights;
   const double variance = weights.dot(sw);
   if (!(variance > 0.0)) {
@@ -433,11 +428,6 @@ Result<RiskParityResult> OptimizeRiskParity(const PortfolioProblem& problem,
                                  std::to_string(options.initial_weights.size()) + " entries for " +
                                  std::to_string(n) + " assets",
                              "initial_weights");
-  }
-  if (!(c.budget > 0.0)) {
-    return InvalidArgument(
-        "risk parity is long-only and needs a positive budget; got " + FormatValue(c.budget),
-        "budget");
   }
   const Vector lower = EffectiveLowerBounds(c, n);
   const Vector upper = EffectiveUpperBounds(c, n);
@@ -587,29 +577,28 @@ Result<RiskParityResult> OptimizeRiskParity(const PortfolioProblem& problem,
     result.status = StatusOf(outcome);
     return finish(Vector());
   }
-  // Bracket the root of gap(s) = sum x(s^2) - target (increasing in s).
+  // Bracket the root of gap(s) = sum x(s^2) - target (increasing in s): halve s while the
+  // gap is positive, or double it while it is negative.
   s_lo = s_hi = s;
   gap_lo = gap_hi = gap;
   x_lo = x_hi = x_s;
-  for (int i = 0; i < 200 && gap_lo > 0.0; ++i) {
-    s_hi = s_lo;
-    gap_hi = gap_lo;
-    x_hi = x_lo;
-    s_lo *= 0.5;
-    Vector trial = x_lo * 0.5;
-    outcome = evaluate(s_lo, &trial, &gap_lo);
+  const bool downward = gap > 0.0;
+  double& s_far = downward ? s_lo : s_hi;
+  double& gap_far = downward ? gap_lo : gap_hi;
+  Vector& x_far = downward ? x_lo : x_hi;
+  double& s_near = downward ? s_hi : s_lo;
+  double& gap_near = downward ? gap_hi : gap_lo;
+  Vector& x_near = downward ? x_hi : x_lo;
+  const double factor = downward ? 0.5 : 2.0;
+  for (int i = 0; i < 200 && (downward ? gap_far > 0.0 : gap_far < 0.0); ++i) {
+    s_near = s_far;
+    gap_near = gap_far;
+    x_near = x_far;
+    s_far *= factor;
+    Vector trial = x_far * factor;
+    outcome = evaluate(s_far, &trial, &gap_far);
     if (outcome != Outcome::kConverged) break;
-    x_lo = trial;
-  }
-  for (int i = 0; i < 200 && gap_hi < 0.0 && outcome == Outcome::kConverged; ++i) {
-    s_lo = s_hi;
-    gap_lo = gap_hi;
-    x_lo = x_hi;
-    s_hi *= 2.0;
-    Vector trial = x_hi * 2.0;
-    outcome = evaluate(s_hi, &trial, &gap_hi);
-    if (outcome != Outcome::kConverged) break;
-    x_hi = trial;
+    x_far = trial;
   }
   if (outcome != Outcome::kConverged) {
     result.status = StatusOf(outcome);

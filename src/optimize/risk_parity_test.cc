@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <random>
 #include <string>
 
@@ -16,10 +15,8 @@ using testing::JsonMatrix;
 using testing::JsonVector;
 
 const nlohmann::json& Reference() {
-  static const nlohmann::json reference = [] {
-    std::ifstream in(testing::SourcePath("tests/data/risk_parity/reference.json"));
-    return nlohmann::json::parse(in);
-  }();
+  static const nlohmann::json reference =
+      testing::ReadJsonFile("tests/data/risk_parity/reference.json");
   return reference;
 }
 
