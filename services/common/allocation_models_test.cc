@@ -6,6 +6,7 @@
 #include <string>
 
 #include "pfopt/data/returns.h"
+#include "pfopt/optimize/black_litterman.h"
 #include "services/common/optimization_service.h"
 #include "services/common/request_json.h"
 #include "support/reference_data.h"
@@ -53,6 +54,13 @@ OptimizationRequest GivenCovarianceRequest(RequestMethod method, RequestObjectiv
     }
   }
   return request;
+}
+
+PortfolioProblem GivenProblem() {
+  PortfolioProblem problem;
+  problem.assets = Tickers();
+  problem.covariance = JsonMatrix(PypfoptReference()["risk_models"]["sample_cov"]["values"]);
+  return problem;
 }
 
 Vector Weights(const OptimizationResponse& response) {
@@ -159,6 +167,50 @@ TEST(AllocationModels, BlackLittermanFromPricesMatchesPyPortfolioOpt) {
   EXPECT_TRUE(constrained->constraints_satisfied);
   EXPECT_LE(Weights(*constrained).maxCoeff(), 0.3 + 1e-12);
   EXPECT_NEAR(Weights(*constrained).sum(), 1.0, 1e-12);
+}
+
+// Objective RISK_PARITY with BLACK_LITTERMAN budgets risk under the posterior covariance; the
+// frontier of a BLACK_LITTERMAN request is the posterior's.
+TEST(AllocationModels, BlackLittermanPosteriorFeedsRiskParityAndTheFrontier) {
+  OptimizationRequest request =
+      GivenCovarianceRequest(RequestMethod::kBlackLitterman, RequestObjective::kRiskParity);
+  BlackLittermanParameters& bl = request.risk_parameters.black_litterman;
+  bl.present = true;
+  bl.prior_source = "ZERO";
+  bl.absolute_views = {{"AAPL", 0.2}, {"XOM", 0.05}};
+  auto response = RunOptimization(request);
+  ASSERT_TRUE(response.has_value()) << response.error().ToString();
+  ASSERT_EQ(response->convergence_status, OptimizationStatus::kOptimal);
+  // Independently: the posterior covariance, then risk parity on it.
+  const Matrix sigma = JsonMatrix(PypfoptReference()["risk_models"]["sample_cov"]["values"]);
+  Matrix p = Matrix::Zero(2, 20);
+  p(0, 1) = 1.0;   // AAPL
+  p(1, 13) = 1.0;  // XOM
+  Vector q(2);
+  q << 0.2, 0.05;
+  auto posterior = ComputeBlackLittermanPosterior(sigma, Vector::Zero(20), p, q);
+  ASSERT_TRUE(posterior.has_value());
+  PortfolioProblem problem;
+  problem.assets = Tickers();
+  problem.covariance = posterior->covariance;
+  auto expected = OptimizeRiskParity(problem);
+  ASSERT_TRUE(expected.has_value());
+  EXPECT_LE((Weights(*response) - expected->weights).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_GT((expected->weights - OptimizeRiskParity(GivenProblem())->weights).cwiseAbs().maxCoeff(),
+            1e-6);  // the posterior covariance is not the prior one
+
+  request.objective = RequestObjective::kMaxSharpe;
+  auto frontier = RunFrontier(request, 5);
+  ASSERT_TRUE(frontier.has_value()) << frontier.error().ToString();
+  ASSERT_EQ(frontier->points.size(), 5u);
+  // The top of the frontier is the maximum posterior return: all in AAPL (0.2 is the largest).
+  EXPECT_NEAR(frontier->points.back().performance.expected_return,
+              posterior->expected_returns.maxCoeff(), 1e-9);
+  request.method = RequestMethod::kRiskParity;
+  request.risk_parameters.black_litterman = {};
+  auto no_frontier = RunFrontier(request, 5);
+  ASSERT_FALSE(no_frontier.has_value());
+  EXPECT_EQ(no_frontier.error().field(), "method");
 }
 
 // Idzorek confidences and relative views through JSON.

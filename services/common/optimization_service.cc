@@ -529,10 +529,20 @@ Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request)
 }
 
 Result<FrontierResponse> RunFrontier(const OptimizationRequest& request, int num_points) {
+  if (request.method == RequestMethod::kRiskParity ||
+      request.method == RequestMethod::kHierarchicalRiskParity) {
+    return InvalidArgument("the efficient frontier is a mean-variance notion; method " +
+                               std::string(EnumToString(request.method)) + " has none",
+                           "method");
+  }
   OptimizationRequest copy = request;
   copy.objective = RequestObjective::kMaxSharpe;  // needs expected returns, like the frontier
   auto prepared = PrepareProblem(copy);
   if (!prepared) return tl::unexpected(prepared.error());
+  if (request.method == RequestMethod::kBlackLitterman) {  // the frontier of the posterior
+    auto outcome = ApplyBlackLitterman(copy, &*prepared);
+    if (!outcome) return tl::unexpected(outcome.error());
+  }
   FrontierOptions options;
   options.num_points = num_points;
   options.risk_free_rate = request.risk_parameters.risk_free_rate;
