@@ -17,32 +17,6 @@
 #include "bench/bench_problems.h"
 #include "pfopt/solve/qp.h"
 
-namespace {
-
-bool ReadMatrix(const std::string& path, pfopt::Matrix* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::vector<std::vector<double>> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<double> row;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) row.push_back(std::strtod(cell.c_str(), nullptr));
-    rows.push_back(std::move(row));
-  }
-  out->resize(static_cast<pfopt::Index>(rows.size()), static_cast<pfopt::Index>(rows.size()));
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i].size() != rows.size()) return false;
-    for (std::size_t j = 0; j < rows.size(); ++j)
-      (*out)(static_cast<pfopt::Index>(i), static_cast<pfopt::Index>(j)) = rows[i][j];
-  }
-  return true;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: minvar_timing DIR N [N ...]\n");
@@ -53,7 +27,7 @@ int main(int argc, char** argv) {
     const int n = std::atoi(argv[a]);
     pfopt::Matrix sigma;
     const std::string path = dir + "/cov_n" + std::to_string(n) + ".csv";
-    if (!ReadMatrix(path, &sigma) || sigma.rows() != n) {
+    if (!pfopt::bench::ReadMatrixCsv(path, &sigma) || sigma.rows() != n) {
       std::fprintf(stderr, "cannot read %s\n", path.c_str());
       return 2;
     }
@@ -64,29 +38,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "n %d: not solved: %s\n", n, summary.BriefReport().c_str());
       return 1;
     }
-    // Batch size: about 0.2 s of work per batch.
-    const auto t0 = std::chrono::steady_clock::now();
-    (void)pfopt::SolveQp(qp, {}, &summary);
-    const double once =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int batch = std::max(1, static_cast<int>(0.2 / std::max(once, 1e-7)));
-    const int batches = n >= 500 ? 9 : 15;
-    std::vector<double> per_call;
-    for (int b = 0; b < batches; ++b) {
-      const auto start = std::chrono::steady_clock::now();
-      for (int c = 0; c < batch; ++c) {
-        auto s = pfopt::SolveQp(qp, {}, &summary);
-        if (!s) return 3;
-      }
-      per_call.push_back(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / batch);
-    }
-    std::sort(per_call.begin(), per_call.end());
+    const pfopt::bench::BatchTimes times = pfopt::bench::TimeInBatches(
+        [&] { (void)pfopt::SolveQp(qp, {}, &summary); }, n >= 500 ? 9 : 15);
     std::printf(
         "n %d median_s %.9g min_s %.9g max_s %.9g batch_calls %d batches %d iterations %d status "
         "%s\n",
-        n, per_call[per_call.size() / 2], per_call.front(), per_call.back(), batch, batches,
-        summary.iterations, std::string(pfopt::EnumToString(summary.status)).c_str());
+        n, times.median, times.min, times.max, times.batch_calls, times.batches, summary.iterations,
+        std::string(pfopt::EnumToString(summary.status)).c_str());
     std::ofstream out(dir + "/pfopt_minvar_weights_n" + std::to_string(n) + ".csv");
     char buffer[40];
     for (pfopt::Index i = 0; i < solution->x.size(); ++i) {

@@ -77,11 +77,18 @@ void RequestFlags::Register(CLI::App* command, bool with_objective) {
   command->add_option("--portfolio-id", portfolio_id, "portfolio_id of the request")
       ->capture_default_str();
   if (with_objective) {
-    command
-        ->add_option("--objective", objective,
-                     "max-sharpe | min-volatility | max-return | efficient-risk | "
-                     "efficient-return | max-utility")
-        ->capture_default_str();
+    command->add_option("--objective", objective,
+                        "max-sharpe (default) | min-volatility | max-return | efficient-risk | "
+                        "efficient-return | max-utility | risk-parity");
+    command->add_option("--method", method,
+                        "mean-variance (default) | risk-parity | hierarchical-risk-parity | "
+                        "black-litterman (views and prior: use --request)");
+    command->add_option("--linkage", hrp_linkage,
+                        "hierarchical-risk-parity linkage: single (default) | average | "
+                        "complete | ward");
+    command->add_option("--risk-budgets", risk_budgets_file,
+                        "CSV 'asset,budget' with a header row: risk budgets of risk-parity "
+                        "(default equal)");
   }
   command->add_option("--assets", assets, "comma-separated subset of the CSV's asset columns");
   command->add_option("--from", from, "first period label to use (inclusive)");
@@ -171,11 +178,24 @@ Result<service::OptimizationRequest> BuildRequest(const RequestFlags& flags) {
 
   service::OptimizationRequest request;
   request.portfolio_id = flags.portfolio_id;
-  auto objective = EnumFromString<service::RequestObjective>(flags.objective, "objective");
+  if (!flags.method.empty()) {
+    auto method = EnumFromString<service::RequestMethod>(flags.method, "method");
+    if (!method) {
+      return tl::unexpected(Error(method.error().code(), method.error().message(), "--method"));
+    }
+    request.method = *method;
+  }
+  const bool risk_parity_method = request.method == service::RequestMethod::kRiskParity ||
+                                  request.method == service::RequestMethod::kHierarchicalRiskParity;
+  const std::string objective_name = !flags.objective.empty()
+                                         ? flags.objective
+                                         : (risk_parity_method ? "RISK_PARITY" : "MAX_SHARPE");
+  auto objective = EnumFromString<service::RequestObjective>(objective_name, "objective");
   if (!objective)
     return tl::unexpected(
         Error(objective.error().code(), objective.error().message(), "--objective"));
   request.objective = *objective;
+  request.risk_parameters.hrp_linkage = flags.hrp_linkage;
   for (Index j : columns) {
     service::StrategyDefinition s;
     s.id = table->assets[static_cast<std::size_t>(j)];
@@ -259,6 +279,18 @@ Result<service::OptimizationRequest> BuildRequest(const RequestFlags& flags) {
         s.current_weight = x;
         return Ok();
       }));
+  PFOPT_RETURN_IF_ERROR(
+      assign(flags.risk_budgets_file, "--risk-budgets",
+             [&rp](service::StrategyDefinition& s, const std::string& v) -> Status {
+               char* end = nullptr;
+               const double x = std::strtod(v.c_str(), &end);
+               if (v.empty() || end != v.c_str() + v.size() || !std::isfinite(x)) {
+                 return InvalidArgument("risk budget '" + v + "' of '" + s.id + "' is not a number",
+                                        "--risk-budgets");
+               }
+               rp.risk_budgets[s.id] = x;
+               return Ok();
+             }));
   return request;
 }
 

@@ -20,14 +20,17 @@ struct RequestFlags {
   std::string prices_file;   // --prices FILE.csv
   std::string returns_file;  // --returns FILE.csv
   std::string portfolio_id = "cli";
-  std::string objective = "MAX_SHARPE";
-  std::string assets;    // comma-separated subset of the CSV's columns
-  std::string from, to;  // period label range (inclusive)
+  std::string objective;  // empty: MAX_SHARPE, or RISK_PARITY for the risk-parity methods
+  std::string assets;     // comma-separated subset of the CSV's columns
+  std::string from, to;   // period label range (inclusive)
   std::optional<double> risk_free_rate, periods_per_year, target_volatility, target_return,
       risk_aversion, l2_gamma, min_weight, max_weight, budget, turnover_limit, leverage_limit;
   std::string expected_returns_estimator, covariance_estimator, missing_data;
   std::string sectors_file, current_weights_file;
   std::vector<std::string> sector_limits, sector_minimums;  // SECTOR=VALUE
+  std::string method;                                       // --method (default MEAN_VARIANCE)
+  std::string hrp_linkage;                                  // --linkage (HIERARCHICAL_RISK_PARITY)
+  std::string risk_budgets_file;  // --risk-budgets CSV 'asset,budget' (RISK_PARITY)
 
   // Registers the flags on `command`.
   void Register(CLI::App* command, bool with_objective);

@@ -11,6 +11,7 @@
 #include "pfopt/estimate/expected_returns.h"
 #include "pfopt/estimate/moments.h"
 #include "pfopt/estimate/risk_models.h"
+#include "services/common/allocation_models.h"
 
 namespace pfopt::service {
 
@@ -86,14 +87,15 @@ Status CheckRequestShape(const OptimizationRequest& request) {
                              StrategyField(i, "returns"));
     }
   }
-  if (request.method != RequestMethod::kMeanVariance) {
+  if (request.method == RequestMethod::kRobustOptimization) {
     return MakeError(ErrorCode::kNotImplemented,
                      "method " + std::string(EnumToString(request.method)) +
                          " is not implemented yet (it arrives with the allocation-models work); "
-                         "available: MEAN_VARIANCE",
+                         "available: MEAN_VARIANCE, BLACK_LITTERMAN, RISK_PARITY, "
+                         "HIERARCHICAL_RISK_PARITY",
                      "method");
   }
-  return Ok();
+  return CheckAllocationModelRequest(request);
 }
 
 // Histories -> T x n returns (NaN = missing), rows missing for every strategy dropped, and the
@@ -311,8 +313,13 @@ RiskModelOptions RiskModelFor(const RiskParameters& rp) {
 
 Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   PFOPT_RETURN_IF_ERROR(CheckRequestShape(request));
-  auto objective = EngineObjective(request.objective);
+  // Risk parity and HRP need no mean-variance objective (nor expected returns: kMinVolatility
+  // stands for that below); Black-Litterman gets its expected returns from the posterior.
+  auto objective = UsesRiskParityModel(request) ? Result<Objective>(Objective::kMinVolatility)
+                                                : EngineObjective(request.objective);
   if (!objective) return tl::unexpected(objective.error());
+  const bool needs_expected_returns =
+      *objective != Objective::kMinVolatility && request.method != RequestMethod::kBlackLitterman;
   const auto start = Clock::now();
   const RiskParameters& rp = request.risk_parameters;
   const auto& strategies = request.strategies;
@@ -385,7 +392,7 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
       if (s.expected_return) mu[static_cast<Index>(i)] = *s.expected_return;
     }
     problem.expected_returns = mu;
-  } else if (*objective != Objective::kMinVolatility) {
+  } else if (needs_expected_returns) {
     for (std::size_t i = 0; i < n; ++i) {
       const auto& s = strategies[i];
       if (!s.expected_return && !rp.expected_returns.count(s.id)) {
@@ -414,6 +421,12 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
     return InvalidArgument(
         "no covariance: give prices or returns for every strategy, or risk_parameters.covariance",
         "risk_parameters.covariance");
+  }
+
+  if (request.method == RequestMethod::kHierarchicalRiskParity) {
+    auto correlation = HrpCorrelation(request, histories->returns, problem.covariance);
+    if (!correlation) return tl::unexpected(correlation.error());
+    prepared.correlation = std::move(*correlation);
   }
 
   // Constraints.
@@ -496,15 +509,46 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
 Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request) {
   auto prepared = PrepareProblem(request);
   if (!prepared) return tl::unexpected(prepared.error());
-  auto result = OptimizeMeanVariance(prepared->problem, prepared->options);
-  if (!result) return Prefixed(result.error(), "risk_parameters");
   OptimizationResponse response;
+  // The model that answers: Black-Litterman first turns the prior into the posterior (or gives
+  // the closed-form weights); then risk parity, HRP or the mean-variance objective.
+  const auto start = Clock::now();
+  std::optional<OptimizationResult> result;
+  if (request.method == RequestMethod::kBlackLitterman) {
+    auto outcome = ApplyBlackLitterman(request, &*prepared);
+    if (!outcome) return tl::unexpected(outcome.error());
+    for (std::size_t i = 0; i < request.strategies.size(); ++i) {
+      response.posterior_expected_returns.emplace_back(
+          request.strategies[i].id, outcome->posterior_returns[static_cast<Index>(i)]);
+    }
+    if (outcome->closed_form) result = std::move(*outcome->closed_form);
+  }
+  if (!result && request.method == RequestMethod::kHierarchicalRiskParity) {
+    auto hrp = RunHierarchicalRiskParity(request, *prepared);
+    if (!hrp) return tl::unexpected(hrp.error());
+    result = std::move(*hrp);
+  } else if (!result && UsesRiskParityModel(request)) {
+    auto rp = RunRiskParity(request, *prepared);
+    if (!rp) return tl::unexpected(rp.error());
+    if (HasSolution(rp->status)) {
+      for (std::size_t i = 0; i < request.strategies.size(); ++i) {
+        response.risk_contributions.emplace_back(request.strategies[i].id,
+                                                 rp->risk_contributions[static_cast<Index>(i)]);
+      }
+    }
+    result = std::move(*rp);
+  } else if (!result) {
+    auto mv = OptimizeMeanVariance(prepared->problem, prepared->options);
+    if (!mv) return Prefixed(mv.error(), "risk_parameters");
+    result = std::move(*mv);
+  }
+  const double model_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   response.portfolio_id = request.portfolio_id;
   response.objective = std::string(EnumToString(request.objective));
   response.method = std::string(EnumToString(request.method));
   response.convergence_status = result->status;
   response.iterations = result->iterations;
-  response.optimization_time_ms = 1e3 * (prepared->estimation_seconds + result->solve_seconds);
+  response.optimization_time_ms = 1e3 * (prepared->estimation_seconds + model_seconds);
   response.objective_value = result->objective_value;
   response.constraints_satisfied = result->constraints_satisfied;
   response.message = result->message;
@@ -526,10 +570,20 @@ Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request)
 }
 
 Result<FrontierResponse> RunFrontier(const OptimizationRequest& request, int num_points) {
+  if (request.method == RequestMethod::kRiskParity ||
+      request.method == RequestMethod::kHierarchicalRiskParity) {
+    return InvalidArgument("the efficient frontier is a mean-variance notion; method " +
+                               std::string(EnumToString(request.method)) + " has none",
+                           "method");
+  }
   OptimizationRequest copy = request;
   copy.objective = RequestObjective::kMaxSharpe;  // needs expected returns, like the frontier
   auto prepared = PrepareProblem(copy);
   if (!prepared) return tl::unexpected(prepared.error());
+  if (request.method == RequestMethod::kBlackLitterman) {  // the frontier of the posterior
+    auto outcome = ApplyBlackLitterman(copy, &*prepared);
+    if (!outcome) return tl::unexpected(outcome.error());
+  }
   FrontierOptions options;
   options.num_points = num_points;
   options.risk_free_rate = request.risk_parameters.risk_free_rate;

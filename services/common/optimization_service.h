@@ -25,6 +25,8 @@ struct PreparedProblem {
   std::vector<std::string> warnings;  // e.g. covariance repaired to be PSD
   double estimation_seconds = 0.0;    // time spent deriving returns, mu and Sigma
   Index history_periods = 0;          // return periods the estimates used (0 if given)
+  // HIERARCHICAL_RISK_PARITY only: the correlation the tree is built from (allocation_models.h).
+  Matrix correlation;
 };
 
 // Validates the request (every field, messages naming it) and builds the engine problem.

@@ -174,7 +174,7 @@ TEST(RunOptimization, RejectsInconsistentRequestsNamingTheField) {
        "constraints.min_weight", "greater than max_weight"},
       {"unknown sector", [](OptimizationRequest* r) { r->constraints.sector_limits["tech"] = 0.3; },
        "constraints.sector_limits.tech", "no strategy has that sector"},
-      {"method", [](OptimizationRequest* r) { r->method = RequestMethod::kBlackLitterman; },
+      {"method", [](OptimizationRequest* r) { r->method = RequestMethod::kRobustOptimization; },
        "method", "not implemented yet"},
       {"objective", [](OptimizationRequest* r) { r->objective = RequestObjective::kMinCvar; },
        "objective", "not implemented yet"},

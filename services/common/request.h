@@ -75,6 +75,15 @@ struct BlackLittermanParameters {
   std::vector<BlackLittermanView> views;
   std::string omega;
   bool present = false;
+  // Extensions (docs/black_litterman.md).
+  std::map<std::string, double> absolute_views;   // {id: expected return}: one view per asset
+  std::optional<double> confidence;               // confidence of views that give none (IDZOREK)
+  std::string prior_source;                       // MARKET, ESTIMATED, ZERO ("" = see docs)
+  std::map<std::string, double> prior;            // Pi given per strategy id
+  std::vector<std::vector<double>> omega_matrix;  // given Omega, k x k (JSON: a matrix, or
+                                                  // an array for a diagonal one)
+  std::optional<double> expected_market_return;   // annualised E[r_m] for delta (market prior)
+  std::string weights;                            // OPTIMIZE (default) or CLOSED_FORM
 };
 
 struct RobustParameters {
@@ -97,6 +106,7 @@ struct RiskParameters {
   double l2_gamma = 0.0;
   std::map<std::string, double> risk_budgets;
   std::string hrp_linkage;
+  std::string hrp_distance;  // extension: CORRELATION (default) or DISTANCE_OF_DISTANCES
   BlackLittermanParameters black_litterman;
   RobustParameters robust;
   std::optional<double> cvar_alpha;
@@ -138,6 +148,8 @@ struct OptimizationResponse {
   std::vector<std::string> conflicting_constraints;  // group names, when infeasible
   std::string objective;                             // canonical names of what was solved
   std::string method;
+  std::vector<std::pair<std::string, double>> risk_contributions;  // RISK_PARITY, request order
+  std::vector<std::pair<std::string, double>> posterior_expected_returns;  // BLACK_LITTERMAN
 };
 
 }  // namespace pfopt::service

@@ -73,7 +73,9 @@ Result<OptimizationConstraints> ParseConstraints(const json& value, const std::s
 Result<BlackLittermanParameters> ParseBlackLitterman(const json& value, const std::string& path) {
   if (!value.is_object()) return TypeError(value, path, "an object");
   PFOPT_RETURN_IF_ERROR(
-      CheckKeys(value, path, {"market_caps", "tau", "market_returns", "views", "omega"}));
+      CheckKeys(value, path,
+                {"market_caps", "tau", "market_returns", "views", "omega", "absolute_views",
+                 "confidence", "prior", "expected_market_return", "weights"}));
   BlackLittermanParameters bl;
   bl.present = true;
   if (auto it = value.find("market_caps"); it != value.end() && !it->is_null()) {
@@ -103,7 +105,52 @@ Result<BlackLittermanParameters> ParseBlackLitterman(const json& value, const st
     }
   }
   if (auto it = value.find("omega"); it != value.end() && !it->is_null()) {
-    PFOPT_ASSIGN(bl.omega, String(*it, Join(path, "omega")));
+    // A method name, or the matrix itself (an array of numbers = its diagonal).
+    const std::string opath = Join(path, "omega");
+    if (it->is_array()) {
+      const std::size_t k = it->size();
+      const bool matrix_form = k > 0 && (*it)[0].is_array();
+      for (std::size_t r = 0; r < k; ++r) {
+        const json& row = (*it)[r];
+        std::vector<double> values(k, 0.0);
+        if (matrix_form) {
+          if (!row.is_array()) return TypeError(row, Index(opath, r), "an array (a matrix row)");
+          if (row.size() != k) {
+            return InvalidArgument(opath + " must be a square matrix: row " + std::to_string(r) +
+                                       " has " + std::to_string(row.size()) +
+                                       " entries, expected " + std::to_string(k),
+                                   Index(opath, r));
+          }
+          for (std::size_t c = 0; c < k; ++c) {
+            PFOPT_ASSIGN(values[c], Number(row[c], Index(Index(opath, r), c)));
+          }
+        } else {
+          PFOPT_ASSIGN(values[r], Number(row, Index(opath, r)));
+        }
+        bl.omega_matrix.push_back(std::move(values));
+      }
+      bl.omega = "GIVEN";
+    } else {
+      PFOPT_ASSIGN(bl.omega, String(*it, opath));
+    }
+  }
+  if (auto it = value.find("absolute_views"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(bl.absolute_views, NumberMap(*it, Join(path, "absolute_views")));
+  }
+  PFOPT_ASSIGN(bl.confidence, OptionalNumber(value, "confidence", path));
+  if (auto it = value.find("prior"); it != value.end() && !it->is_null()) {
+    if (it->is_object()) {
+      PFOPT_ASSIGN(bl.prior, NumberMap(*it, Join(path, "prior")));
+    } else if (it->is_string()) {
+      bl.prior_source = it->get<std::string>();
+    } else {
+      return TypeError(*it, Join(path, "prior"),
+                       "a string (MARKET, ESTIMATED, ZERO) or an object of numbers");
+    }
+  }
+  PFOPT_ASSIGN(bl.expected_market_return, OptionalNumber(value, "expected_market_return", path));
+  if (auto it = value.find("weights"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(bl.weights, String(*it, Join(path, "weights")));
   }
   return bl;
 }
@@ -123,6 +170,7 @@ Result<RiskParameters> ParseRiskParameters(const json& value, const std::string&
                                    "l2_gamma",
                                    "risk_budgets",
                                    "hrp_linkage",
+                                   "hrp_distance",
                                    "black_litterman",
                                    "robust",
                                    "cvar",
@@ -171,6 +219,9 @@ Result<RiskParameters> ParseRiskParameters(const json& value, const std::string&
   if (auto it = value.find("hrp_linkage"); it != value.end() && !it->is_null()) {
     PFOPT_ASSIGN(r.hrp_linkage, String(*it, Join(path, "hrp_linkage")));
   }
+  if (auto it = value.find("hrp_distance"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(r.hrp_distance, String(*it, Join(path, "hrp_distance")));
+  }
   if (auto it = value.find("black_litterman"); it != value.end() && !it->is_null()) {
     PFOPT_ASSIGN(r.black_litterman, ParseBlackLitterman(*it, Join(path, "black_litterman")));
   }
@@ -216,6 +267,43 @@ Result<RiskParameters> ParseRiskParameters(const json& value, const std::string&
 
 using ojson = nlohmann::ordered_json;
 
+ojson BlackLittermanToJson(const BlackLittermanParameters& bl) {
+  ojson out = ojson::object();
+  if (!bl.market_caps.empty()) out["market_caps"] = bl.market_caps;
+  if (bl.tau) out["tau"] = *bl.tau;
+  if (!bl.market_returns.empty()) out["market_returns"] = HistoryToJson(bl.market_returns);
+  if (bl.expected_market_return) out["expected_market_return"] = *bl.expected_market_return;
+  if (!bl.views.empty()) {
+    ojson views = ojson::array();
+    for (const BlackLittermanView& v : bl.views) {
+      ojson view = {{"assets", v.assets}, {"return", v.expected}};
+      if (v.confidence) view["confidence"] = *v.confidence;
+      views.push_back(std::move(view));
+    }
+    out["views"] = std::move(views);
+  }
+  if (!bl.absolute_views.empty()) out["absolute_views"] = bl.absolute_views;
+  if (bl.confidence) out["confidence"] = *bl.confidence;
+  if (!bl.omega_matrix.empty()) {
+    out["omega"] = bl.omega_matrix;
+  } else if (!bl.omega.empty()) {
+    out["omega"] = bl.omega;
+  }
+  if (!bl.prior.empty()) {
+    out["prior"] = bl.prior;
+  } else if (!bl.prior_source.empty()) {
+    out["prior"] = bl.prior_source;
+  }
+  if (!bl.weights.empty()) out["weights"] = bl.weights;
+  return out;
+}
+
+ojson PairsToJson(const std::vector<std::pair<std::string, double>>& pairs) {
+  ojson out = ojson::object();
+  for (const auto& [id, value] : pairs) out[id] = value;
+  return out;
+}
+
 }  // namespace
 
 Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
@@ -243,6 +331,13 @@ Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
   }
   if (auto it = value.find("method"); it != value.end() && !it->is_null()) {
     PFOPT_ASSIGN(request.method, EnumValue<RequestMethod>(*it, "method", "method"));
+    // The RISK_PARITY and HIERARCHICAL_RISK_PARITY methods take objective RISK_PARITY "or none".
+    const auto objective = value.find("objective");
+    if ((objective == value.end() || objective->is_null()) &&
+        (request.method == RequestMethod::kRiskParity ||
+         request.method == RequestMethod::kHierarchicalRiskParity)) {
+      request.objective = RequestObjective::kRiskParity;
+    }
   }
   if (auto it = value.find("constraints"); it != value.end() && !it->is_null()) {
     PFOPT_ASSIGN(request.constraints, ParseConstraints(*it, "constraints"));
@@ -304,6 +399,10 @@ ojson OptimizationRequestToJson(const OptimizationRequest& request) {
   if (r.shrinkage) risk["shrinkage"] = *r.shrinkage;
   if (r.missing_data) risk["missing_data"] = EnumToString(*r.missing_data);
   if (!r.market_returns.empty()) risk["market_returns"] = HistoryToJson(r.market_returns);
+  if (!r.risk_budgets.empty()) risk["risk_budgets"] = r.risk_budgets;
+  if (!r.hrp_linkage.empty()) risk["hrp_linkage"] = r.hrp_linkage;
+  if (!r.hrp_distance.empty()) risk["hrp_distance"] = r.hrp_distance;
+  if (r.black_litterman.present) risk["black_litterman"] = BlackLittermanToJson(r.black_litterman);
   ojson out = {{"portfolio_id", request.portfolio_id},
                {"strategies", std::move(strategies)},
                {"objective", EnumToString(request.objective)},
@@ -327,6 +426,12 @@ ojson OptimizationResponseToJson(const OptimizationResponse& response) {
   if (!response.warnings.empty()) metadata["warnings"] = response.warnings;
   if (!response.conflicting_constraints.empty()) {
     metadata["conflicting_constraints"] = response.conflicting_constraints;
+  }
+  if (!response.risk_contributions.empty()) {
+    metadata["risk_contributions"] = PairsToJson(response.risk_contributions);
+  }
+  if (!response.posterior_expected_returns.empty()) {
+    metadata["posterior_expected_returns"] = PairsToJson(response.posterior_expected_returns);
   }
   return ojson{{"portfolio_id", response.portfolio_id},
                {"optimal_weights", std::move(weights)},

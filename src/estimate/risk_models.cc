@@ -836,3 +836,54 @@ Matrix CovarianceToCorrelation(const MatrixRef& covariance) {
 }
 
 }  // namespace pfopt
+
+namespace pfopt {
+
+Result<Matrix> PairwiseCorrelation(const MatrixRef& returns) {
+  Result<std::vector<ColumnStats>> stats = CheckReturns(returns);
+  if (!stats) return tl::unexpected(stats.error());
+  const Index rows = returns.rows();
+  const Index n = returns.cols();
+  // With y = x - mean (0 where missing), y2 = y^2 and m the presence mask, over the common rows
+  // of a pair (i, j): sum y_i y_j = (y'y)_ij, sum y_i = (y'm)_ij, sum y_i^2 = (y2'm)_ij,
+  // count = (m'm)_ij.
+  Matrix y(rows, n), y2(rows, n), mask(rows, n);
+  for (Index col = 0; col < n; ++col) {
+    const double shift = (*stats)[static_cast<std::size_t>(col)].mean;
+    for (Index row = 0; row < rows; ++row) {
+      const double v = returns(row, col);
+      const bool present = !std::isnan(v);
+      y(row, col) = present ? v - shift : 0.0;
+      y2(row, col) = y(row, col) * y(row, col);
+      mask(row, col) = present ? 1.0 : 0.0;
+    }
+  }
+  const Matrix cross = Gram(y);
+  const Matrix sums = y.transpose() * mask;
+  const Matrix squares = y2.transpose() * mask;
+  const Matrix counts = Gram(mask);
+  Matrix corr(n, n);
+  for (Index j = 0; j < n; ++j) {
+    corr(j, j) = 1.0;
+    for (Index i = j + 1; i < n; ++i) {
+      const Index count = static_cast<Index>(counts(i, j));
+      if (count < 2) return TooFewCommon(i, j, count);
+      const double c = static_cast<double>(count);
+      const double cov = cross(i, j) - sums(i, j) * sums(j, i) / c;
+      const double var_i = squares(i, j) - sums(i, j) * sums(i, j) / c;
+      const double var_j = squares(j, i) - sums(j, i) * sums(j, i) / c;
+      if (!(var_i > 0.0) || !(var_j > 0.0)) {
+        return InvalidArgument(
+            "returns: asset " + std::to_string(var_i > 0.0 ? j : i) + " is constant over the " +
+            std::to_string(count) + " periods it shares with asset " +
+            std::to_string(var_i > 0.0 ? i : j) + "; a correlation needs a positive variance");
+      }
+      const double value = cov / std::sqrt(var_i * var_j);
+      corr(i, j) = value;
+      corr(j, i) = value;
+    }
+  }
+  return corr;
+}
+
+}  // namespace pfopt

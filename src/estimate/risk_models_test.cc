@@ -555,6 +555,46 @@ TEST(CovarianceToCorrelation, ZeroVarianceGivesNaN) {
   EXPECT_EQ(corr(1, 1), 1.0);
 }
 
+// pandas' returns.corr() (tests/data/hrp/generate.py), which PyPortfolioOpt's HRP clusters on.
+TEST(PairwiseCorrelation, MatchesPandasWithMissingValues) {
+  const Matrix expected =
+      JsonMatrix(testing::ReadJsonFile("tests/data/hrp/reference.json")["pandas_correlation"]);
+  Result<Matrix> corr = PairwiseCorrelation(StockReturns());
+  ASSERT_TRUE(corr.has_value()) << corr.error().ToString();
+  EXPECT_LE((*corr - expected).cwiseAbs().maxCoeff(), 1e-14);
+  // With missing values it is not the correlation of the pairwise covariance.
+  const Matrix of_covariance =
+      CovarianceToCorrelation(Estimate(StockReturns(), Options(RiskModel::kSample)).covariance);
+  EXPECT_GT((of_covariance - expected).cwiseAbs().maxCoeff(), 0.1);
+}
+
+TEST(PairwiseCorrelation, EqualsCorrelationOfCovarianceWithoutMissingValues) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> normal;
+  Matrix x(50, 4);
+  for (Index j = 0; j < 4; ++j)
+    for (Index i = 0; i < 50; ++i) x(i, j) = 0.01 * normal(rng) + (j > 0 ? 0.5 * x(i, 0) : 0.0);
+  Result<Matrix> corr = PairwiseCorrelation(x);
+  ASSERT_TRUE(corr.has_value());
+  const Matrix expected =
+      CovarianceToCorrelation(Estimate(x, Options(RiskModel::kSample)).covariance);
+  EXPECT_LE((*corr - expected).cwiseAbs().maxCoeff(), 1e-14);
+  EXPECT_EQ((*corr)(2, 2), 1.0);
+}
+
+TEST(PairwiseCorrelation, RejectsConstantAndTooShortPairs) {
+  Matrix x(4, 2);
+  x << 0.1, 0.2, 0.1, -0.1, 0.1, kNaN, 0.1, 0.3;
+  Result<Matrix> constant = PairwiseCorrelation(x);
+  ASSERT_FALSE(constant.has_value());
+  EXPECT_NE(constant.error().message().find("constant"), std::string::npos);
+  Matrix y(3, 2);
+  y << 0.1, kNaN, kNaN, 0.2, 0.3, 0.1;
+  Result<Matrix> short_pair = PairwiseCorrelation(y);
+  ASSERT_FALSE(short_pair.has_value());
+  EXPECT_NE(short_pair.error().message().find("at least 2"), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors.
 

@@ -1,8 +1,10 @@
 #include "pfopt/optimize/portfolio_problem.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <string_view>
 #include <unordered_set>
 
 namespace pfopt {
@@ -115,8 +117,13 @@ Status PortfolioConstraints::Validate(Index n) const {
 Status PortfolioProblem::Validate() const {
   const Index n = num_assets();
   if (n == 0) return InvalidArgument("the problem has no assets", "assets");
+  // Unique, non-empty ids: a sort of views (no copies); the loop below names a culprit.
+  std::vector<std::string_view> ids(assets.begin(), assets.end());
+  std::sort(ids.begin(), ids.end());
+  const bool ids_valid =
+      ids.front().empty() == false && std::adjacent_find(ids.begin(), ids.end()) == ids.end();
   std::unordered_set<std::string> seen;
-  for (Index i = 0; i < n; ++i) {
+  for (Index i = 0; i < n && !ids_valid; ++i) {
     const std::string& id = assets[static_cast<std::size_t>(i)];
     if (id.empty())
       return InvalidArgument("asset " + std::to_string(i) + " has an empty id",
@@ -147,6 +154,25 @@ Status PortfolioProblem::Validate() const {
                              "covariance");
   }
   const double scale = std::max(covariance.diagonal().cwiseAbs().maxCoeff(), 1e-300);
+  // Fast path: finite (a finite sum proves it, vectorised), variances >= 0, and symmetric,
+  // comparing the strict lower triangle with the upper one tile by tile (cache-friendly for
+  // large n). Only a failure goes through the loop below, which names the entry.
+  bool valid = std::isfinite(covariance.sum()) && covariance.diagonal().minCoeff() >= 0.0;
+  constexpr Index kTile = 64;
+  double asymmetry = 0.0;
+  for (Index j0 = 0; j0 < n && valid; j0 += kTile) {
+    const Index j1 = std::min(n, j0 + kTile);
+    for (Index i0 = j0; i0 < n; i0 += kTile) {
+      const Index i1 = std::min(n, i0 + kTile);
+      for (Index j = j0; j < j1; ++j) {
+        for (Index i = std::max(i0, j + 1); i < i1; ++i) {
+          asymmetry = std::max(asymmetry, std::abs(covariance(i, j) - covariance(j, i)));
+        }
+      }
+    }
+  }
+  valid = valid && asymmetry <= 1e-9 * scale;
+  if (valid) return constraints.Validate(n);
   for (Index j = 0; j < n; ++j) {
     for (Index i = 0; i < n; ++i) {
       const double value = covariance(i, j);
@@ -191,6 +217,8 @@ std::vector<ConstraintViolation> CheckConstraints(const PortfolioProblem& proble
   const Vector lower = EffectiveLowerBounds(c, n);
   const Vector upper = EffectiveUpperBounds(c, n);
   for (Index i = 0; i < n; ++i) {
+    // Names are built only for violated bounds (this runs after every optimisation).
+    if (lower[i] - w[i] <= tolerance && w[i] - upper[i] <= tolerance) continue;
     const std::string& id = problem.assets[static_cast<std::size_t>(i)];
     report(ConstraintGroup::kBounds, "min_weight[" + id + "]", lower[i] - w[i]);
     report(ConstraintGroup::kBounds, "max_weight[" + id + "]", w[i] - upper[i]);

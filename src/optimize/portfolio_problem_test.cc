@@ -45,6 +45,38 @@ TEST(PortfolioProblem, RejectsBadDataNamingTheAsset) {
   EXPECT_FALSE(p.Validate());
 }
 
+// The covariance checks on a matrix larger than the 64 x 64 tiles of the fast path: every
+// failure is still found and named.
+TEST(PortfolioProblem, CovarianceChecksAcrossTiles) {
+  PortfolioProblem p;
+  const Index n = 150;
+  for (Index i = 0; i < n; ++i) p.assets.push_back("S" + std::to_string(i));
+  p.covariance = Matrix::Identity(n, n) * 0.04;
+  p.covariance(3, 120) = p.covariance(120, 3) = 0.01;
+  EXPECT_TRUE(p.Validate());
+  PortfolioProblem asymmetric = p;
+  asymmetric.covariance(130, 70) = 0.02;
+  auto status = asymmetric.Validate();
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message().find("not symmetric"), std::string::npos);
+  EXPECT_NE(status.error().message().find("S130"), std::string::npos);
+  PortfolioProblem nan = p;
+  nan.covariance(140, 2) = kNaN;
+  status = nan.Validate();
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message().find("finite"), std::string::npos);
+  PortfolioProblem negative = p;
+  negative.covariance(99, 99) = -0.01;
+  status = negative.Validate();
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message().find("S99"), std::string::npos);
+  PortfolioProblem empty_id = p;
+  empty_id.assets[77] = "";
+  status = empty_id.Validate();
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message().find("asset 77 has an empty id"), std::string::npos);
+}
+
 TEST(PortfolioConstraints, RejectsInconsistentLimits) {
   PortfolioConstraints c;
   c.lower_bounds = Vector::Constant(3, 0.5);

@@ -85,6 +85,39 @@ check "error json" 2 '"field": "strategies\[0\]\.retrns"' -- sh -c "echo '{\"por
 check "nan covariance" 2 "variance" -- sh -c "sed 's/\"A\": 0.04/\"A\": -0.04/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
 check "duplicate ids" 2 "must be unique" -- sh -c "sed 's/\"id\": \"B\"/\"id\": \"A\"/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
 
+# Allocation models (docs/risk_parity.md, docs/hierarchical_risk_parity.md, docs/black_litterman.md).
+compare() {  # compare NAME PYTHON_EXPRESSION (True = pass), with o = the response JSON
+  local name="$1" expr="$2"
+  local ok
+  ok=$(/usr/bin/python3 -c "
+import json
+o = json.load(open('$tmp/out'))
+ref = json.load(open('tests/data/pypfopt/reference.json'))
+print($expr)" 2>&1)
+  if [[ "$ok" == "True" ]]; then echo "ok   $name"; else echo "FAIL $name: $ok"; failures=$((failures + 1)); fi
+}
+for linkage in single ward; do
+  check "hrp $linkage" 0 '"method": "HIERARCHICAL_RISK_PARITY"' -- "$pfopt" optimize --prices "$prices" --method hierarchical-risk-parity --linkage "$linkage" --format json
+  compare "hrp $linkage = PyPortfolioOpt" "max(abs(w - ref['hrp']['$linkage']['weights'][k]) for k, w in o['optimal_weights'].items()) < 1e-12"
+done
+check "risk parity method" 0 '"risk_contributions"' -- "$pfopt" optimize --prices "$prices" --method risk-parity --format json
+compare "risk contributions equal" "max(abs(v - 0.05) for v in o['optimization_metadata']['risk_contributions'].values()) < 1e-10 and abs(sum(o['optimal_weights'].values()) - 1) < 1e-12"
+cp "$tmp/out" "$tmp/rp_method.json"
+check "risk parity objective" 0 '"objective": "RISK_PARITY"' -- "$pfopt" optimize --prices "$prices" --objective risk-parity --format json
+compare "objective = method" "o['optimal_weights'] == json.load(open('$tmp/rp_method.json'))['optimal_weights']"
+printf 'asset,budget\nGOOG,2\nAAPL,2\n' >"$tmp/budgets.csv"
+check "risk budgets file" 2 "no value for strategy 'FB'" -- "$pfopt" optimize --prices "$prices" --method risk-parity --risk-budgets "$tmp/budgets.csv"
+check "risk parity bounds" 0 "satisfied" -- "$pfopt" optimize --prices "$prices" --method risk-parity --max-weight 0.06
+check "risk parity infeasible" 1 "bounds vs budget" -- "$pfopt" optimize --prices "$prices" --method risk-parity --max-weight 0.04
+check "risk parity turnover" 2 "cannot honour a turnover limit" -- "$pfopt" optimize --prices "$prices" --method risk-parity --turnover-limit 0.2
+check "hrp leverage" 2 "leverage" -- "$pfopt" optimize --prices "$prices" --method hierarchical-risk-parity --leverage-limit 1.5
+check "risk parity shorts" 2 "long-only" -- "$pfopt" optimize --prices "$prices" --method risk-parity --min-weight -0.1
+check "method objective clash" 2 "takes objective RISK_PARITY" -- "$pfopt" optimize --prices "$prices" --method risk-parity --objective max-sharpe
+check "unknown linkage" 2 "unknown linkage 'median'" -- "$pfopt" optimize --prices "$prices" --method hierarchical-risk-parity --linkage median
+check "bl without prior" 2 "needs a prior" -- "$pfopt" optimize --prices "$prices" --method black-litterman
+check "casablanca" 0 '"method": "BLACK_LITTERMAN"' -- "$pfopt" optimize --request examples/requests/black_litterman_casablanca.json
+compare "casablanca = numpy/cvxopt" "max(abs(a - b) for a, b in zip(o['optimal_weights'].values(), json.load(open('tests/data/black_litterman/casablanca_reference.json'))['max_sharpe_weights'])) < 1e-9"
+
 # pfopt backtest.
 source "$root/tests/integration/backtest_cli_checks.sh"
 

@@ -12,15 +12,17 @@ std::string SourcePath(const std::string& relative) {
   return std::string(PFOPT_SOURCE_DIR) + "/" + relative;
 }
 
+nlohmann::json ReadJsonFile(const std::string& relative) {
+  std::ifstream in(SourcePath(relative));
+  if (!in) {
+    std::cerr << "cannot open " << relative << "\n";
+    std::abort();
+  }
+  return nlohmann::json::parse(in);
+}
+
 const nlohmann::json& PypfoptReference() {
-  static const nlohmann::json reference = [] {
-    std::ifstream in(SourcePath("tests/data/pypfopt/reference.json"));
-    if (!in) {
-      std::cerr << "cannot open tests/data/pypfopt/reference.json\n";
-      std::abort();
-    }
-    return nlohmann::json::parse(in);
-  }();
+  static const nlohmann::json reference = ReadJsonFile("tests/data/pypfopt/reference.json");
   return reference;
 }
 

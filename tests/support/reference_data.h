@@ -14,6 +14,9 @@ namespace pfopt::testing {
 // Absolute path of a file in the source tree, e.g. SourcePath("examples/data/stock_prices.csv").
 std::string SourcePath(const std::string& relative);
 
+// A JSON file of the source tree, parsed (aborts the test program if it cannot be read).
+nlohmann::json ReadJsonFile(const std::string& relative);
+
 // tests/data/pypfopt/reference.json, parsed once.
 const nlohmann::json& PypfoptReference();
 

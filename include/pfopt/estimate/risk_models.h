@@ -142,6 +142,15 @@ Matrix RepairNonPositiveSemidefinite(const MatrixRef& matrix, PsdRepair method,
 // column of an asset whose variance is not positive are NaN.
 Matrix CovarianceToCorrelation(const MatrixRef& covariance);
 
+// Pearson correlation of each pair of assets over the periods where both have a return, with
+// means and standard deviations over those same periods (pandas' DataFrame.corr(), which
+// PyPortfolioOpt's HRP clusters on). With no missing values it equals CovarianceToCorrelation
+// of the sample covariance; with missing values it does not (that divides a pairwise
+// covariance by standard deviations over each asset's own history). Diagonal exactly 1.
+// Errors: an empty matrix, an infinite value, an asset without returns, a pair with fewer than
+// 2 common periods, an asset constant over the periods it shares with another.
+Result<Matrix> PairwiseCorrelation(const MatrixRef& returns);
+
 }  // namespace pfopt
 
 #endif  // PFOPT_ESTIMATE_RISK_MODELS_H_
