@@ -351,7 +351,9 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   const bool both_from_prices =
       need_estimate && rp.covariance.empty() &&
       rp.expected_returns_estimator == ExpectedReturnsMethod::kMeanHistorical &&
-      rp.covariance_estimator == RiskModel::kSample;
+      rp.covariance_estimator == RiskModel::kSample &&
+      // HRP's pairwise correlation (pandas' corr) needs the return matrix itself.
+      request.method != RequestMethod::kHierarchicalRiskParity;
   auto histories = BuildHistories(request, /*prices_only=*/both_from_prices);
   if (!histories) return tl::unexpected(histories.error());
   std::optional<MomentsEstimate> moments;

@@ -114,18 +114,18 @@ Result<BlackLittermanParameters> ParseBlackLitterman(const json& value, const st
         const json& row = (*it)[r];
         std::vector<double> values(k, 0.0);
         if (matrix_form) {
-          if (!row.is_array()) return TypeError(row, Index(opath, r), "an array (a matrix row)");
+          if (!row.is_array()) return TypeError(row, IndexPath(opath, r), "an array (a matrix row)");
           if (row.size() != k) {
             return InvalidArgument(opath + " must be a square matrix: row " + std::to_string(r) +
                                        " has " + std::to_string(row.size()) +
                                        " entries, expected " + std::to_string(k),
-                                   Index(opath, r));
+                                   IndexPath(opath, r));
           }
           for (std::size_t c = 0; c < k; ++c) {
-            PFOPT_ASSIGN(values[c], Number(row[c], Index(Index(opath, r), c)));
+            PFOPT_ASSIGN(values[c], Number(row[c], IndexPath(IndexPath(opath, r), c)));
           }
         } else {
-          PFOPT_ASSIGN(values[r], Number(row, Index(opath, r)));
+          PFOPT_ASSIGN(values[r], Number(row, IndexPath(opath, r)));
         }
         bl.omega_matrix.push_back(std::move(values));
       }
