@@ -11,7 +11,8 @@ namespace {
 
 // scipy.stats values (tests/data/distributions/generate.py).
 const nlohmann::json& Reference() {
-  static const nlohmann::json reference = testing::LoadJson("tests/data/distributions/reference.json");
+  static const nlohmann::json reference =
+      testing::LoadJson("tests/data/distributions/reference.json");
   return reference;
 }
 
@@ -102,7 +103,8 @@ TEST(ChiSquareQuantile, WilsonHilfertyAloneWouldNotDo) {
   // quantile is exact (a guard that the refinement runs).
   const double p = 0.95, k = 3.0;
   const double z = *NormalQuantile(p);
-  const double wilson_hilferty = k * std::pow(1.0 - 2.0 / (9.0 * k) + z * std::sqrt(2.0 / (9.0 * k)), 3);
+  const double wilson_hilferty =
+      k * std::pow(1.0 - 2.0 / (9.0 * k) + z * std::sqrt(2.0 / (9.0 * k)), 3);
   const double exact = *ChiSquareQuantile(p, k);
   EXPECT_GT(RelativeError(wilson_hilferty, exact), 1e-4);
   EXPECT_NEAR(exact, 7.814727903251178, 1e-14);
@@ -146,8 +148,7 @@ TEST(ChiSquareCdf, MatchesScipy) {
     const double x = entry["x"].get<double>();
     const double k = entry["k"].get<double>();
     // scipy's chdtr is itself off by up to ~3e-13 relative here (see MatchesExactDecimalValues).
-    EXPECT_LT(RelativeError(*ChiSquareCdf(x, k), entry["p"].get<double>()), 5e-13)
-        << x << " " << k;
+    EXPECT_LT(RelativeError(*ChiSquareCdf(x, k), entry["p"].get<double>()), 5e-13) << x << " " << k;
   }
 }
 
