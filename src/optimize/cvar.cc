@@ -123,10 +123,9 @@ Result<CvarResult> OptimizeCvar(const PortfolioProblem& problem, const MatrixRef
   CvarResult result = std::move(solved->result);
   if (HasSolution(result.optimization.status)) {
     const ObjectiveTerms& t = solved->terms;
-    result.optimization.objective_value =
-        options.objective == CvarObjective::kEfficientRisk
-            ? t.expected_return - options.l2_gamma * t.l2
-            : t.cvar + options.l2_gamma * t.l2;
+    result.optimization.objective_value = options.objective == CvarObjective::kEfficientRisk
+                                              ? t.expected_return - options.l2_gamma * t.l2
+                                              : t.cvar + options.l2_gamma * t.l2;
   }
   return result;
 }

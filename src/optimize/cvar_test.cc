@@ -289,7 +289,8 @@ std::vector<ReferenceProblem> IndependentReferences() {
       c.sector_upper = p["sector_upper"].get<std::map<std::string, double>>();
       c.sector_lower = p["sector_lower"].get<std::map<std::string, double>>();
     }
-    if (p.contains("current_weights")) c.current_weights = testing::JsonVector(p["current_weights"]);
+    if (p.contains("current_weights"))
+      c.current_weights = testing::JsonVector(p["current_weights"]);
     if (p.contains("turnover_limit")) c.turnover_limit = p["turnover_limit"].get<double>();
     if (p.contains("leverage_limit")) c.leverage_limit = p["leverage_limit"].get<double>();
     MultiObjectiveOptions& o = r.options;
@@ -328,8 +329,7 @@ TEST(OptimizeMultiObjective, MatchesHighsAndCvxoptOnSeededProblems) {
     EXPECT_NEAR(o.objective_value, r.objective, 1e-9 * scale);
     EXPECT_LT((o.weights - r.weights).cwiseAbs().maxCoeff(), 1e-6);
     // Reported CVaR = true CVaR of the returned weights.
-    EXPECT_NEAR(cr.tail_risk.cvar, SortedCvar(r.scenarios, o.weights, r.options.cvar_alpha),
-                1e-15);
+    EXPECT_NEAR(cr.tail_risk.cvar, SortedCvar(r.scenarios, o.weights, r.options.cvar_alpha), 1e-15);
     if (r.options.cvar_limit) {
       EXPECT_LE(cr.tail_risk.cvar, *r.options.cvar_limit + 1e-12);
     }
@@ -395,8 +395,9 @@ TEST(OptimizeCvar, SameAnswerForAnyWindowWidth) {
     ASSERT_TRUE(result.has_value());
     ASSERT_EQ(result->optimization.status, OptimizationStatus::kOptimal);
     EXPECT_NEAR(result->tail_risk.cvar, reference->tail_risk.cvar, 1e-14) << window;
-    EXPECT_LT((result->optimization.weights - reference->optimization.weights).cwiseAbs().maxCoeff(),
-              1e-9)
+    EXPECT_LT(
+        (result->optimization.weights - reference->optimization.weights).cwiseAbs().maxCoeff(),
+        1e-9)
         << window;
   }
 }

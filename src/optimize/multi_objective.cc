@@ -334,7 +334,8 @@ Result<ParetoFront> TraceParetoFront(const PortfolioProblem& problem,
     front.minimised = options.first == ParetoMeasure::kReturn ? options.second : options.first;
   } else if (has(ParetoMeasure::kVolatility)) {
     front.minimised = ParetoMeasure::kVolatility;
-    front.constrained = options.first == ParetoMeasure::kVolatility ? options.second : options.first;
+    front.constrained =
+        options.first == ParetoMeasure::kVolatility ? options.second : options.first;
   } else {
     front.minimised = ParetoMeasure::kCvar;
     front.constrained = ParetoMeasure::kTurnover;
@@ -343,8 +344,8 @@ Result<ParetoFront> TraceParetoFront(const PortfolioProblem& problem,
     return InvalidArgument("a front with return needs expected returns for every asset",
                            "expected_returns");
   }
-  PFOPT_RETURN_IF_ERROR(CheckScenarios(scenario_returns, n, has(ParetoMeasure::kCvar),
-                                       "a front with CVaR"));
+  PFOPT_RETURN_IF_ERROR(
+      CheckScenarios(scenario_returns, n, has(ParetoMeasure::kCvar), "a front with CVaR"));
   auto make_point = [&](const Vector& w, double epsilon,
                         const PortfolioPerformance& performance) -> ParetoPoint {
     ParetoPoint point;
@@ -357,7 +358,8 @@ Result<ParetoFront> TraceParetoFront(const PortfolioProblem& problem,
     return point;
   };
 
-  if (front.minimised == ParetoMeasure::kVolatility && front.constrained == ParetoMeasure::kReturn) {
+  if (front.minimised == ParetoMeasure::kVolatility &&
+      front.constrained == ParetoMeasure::kReturn) {
     // The efficient frontier (frontier.h), with the other measures added to each point.
     FrontierOptions fo;
     fo.num_points = options.num_points;
@@ -410,10 +412,10 @@ Result<ParetoFront> TraceParetoFront(const PortfolioProblem& problem,
 
   front.status = OptimizationStatus::kOptimal;
   for (int k = 0; k < options.num_points; ++k) {
-    const double epsilon =
-        k + 1 == options.num_points
-            ? to
-            : from + (to - from) * static_cast<double>(k) / static_cast<double>(options.num_points - 1);
+    const double epsilon = k + 1 == options.num_points
+                               ? to
+                               : from + (to - from) * static_cast<double>(k) /
+                                            static_cast<double>(options.num_points - 1);
     PortfolioProblem point_problem = problem;
     MultiObjectiveOptions o = alone;
     switch (front.constrained) {
@@ -435,8 +437,8 @@ Result<ParetoFront> TraceParetoFront(const PortfolioProblem& problem,
     ok = solve(point_problem, o, what.c_str(), &r);
     if (!ok) return tl::unexpected(ok.error());
     if (!*ok) break;
-    front.points.push_back(make_point(r.result.optimization.weights, epsilon,
-                                      r.result.optimization.performance));
+    front.points.push_back(
+        make_point(r.result.optimization.weights, epsilon, r.result.optimization.performance));
   }
   if (front.status == OptimizationStatus::kOptimal) front.message = "optimal";
   front.solve_seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -20,7 +20,8 @@ PortfolioProblem ReferenceProblem() {
   problem.assets = Tickers();
   problem.expected_returns =
       TickerVector(PypfoptReference()["expected_returns"]["mean_historical_return"], Tickers());
-  problem.covariance = testing::JsonMatrix(PypfoptReference()["risk_models"]["sample_cov"]["values"]);
+  problem.covariance =
+      testing::JsonMatrix(PypfoptReference()["risk_models"]["sample_cov"]["values"]);
   return problem;
 }
 
@@ -39,8 +40,8 @@ Market RandomMarket(int seed, Index periods, Index n) {
   for (Index t = 0; t < periods; ++t) {
     const double factor = 0.01 * normal(rng);
     for (Index i = 0; i < n; ++i) {
-      m.scenarios(t, i) = factor * (0.4 + 0.1 * static_cast<double>(i % 5)) +
-                          0.006 * student(rng) + 0.0002 * static_cast<double>(i % 4);
+      m.scenarios(t, i) = factor * (0.4 + 0.1 * static_cast<double>(i % 5)) + 0.006 * student(rng) +
+                          0.0002 * static_cast<double>(i % 4);
     }
   }
   for (Index i = 0; i < n; ++i) m.problem.assets.push_back("A" + std::to_string(i));
@@ -79,26 +80,30 @@ TEST(OptimizeMultiObjective, WeightedSumsReproduceTheMeanVarianceObjectives) {
   mv.objective = Objective::kMaxUtility;
   mv.risk_aversion = 3.0;
   mo.weights = {.expected_return = 1.0, .variance = 1.5};
-  EXPECT_LT((Solve(problem, none, mo) - SolveMeanVariance(problem, mv)).cwiseAbs().maxCoeff(), 1e-9);
+  EXPECT_LT((Solve(problem, none, mo) - SolveMeanVariance(problem, mv)).cwiseAbs().maxCoeff(),
+            1e-9);
   // MIN_VOLATILITY with L2 gamma = 0.1.
   mv = {};
   mv.objective = Objective::kMinVolatility;
   mv.l2_gamma = 0.1;
   mo.weights = {.variance = 1.0, .l2 = 0.1};
-  EXPECT_LT((Solve(problem, none, mo) - SolveMeanVariance(problem, mv)).cwiseAbs().maxCoeff(), 1e-9);
+  EXPECT_LT((Solve(problem, none, mo) - SolveMeanVariance(problem, mv)).cwiseAbs().maxCoeff(),
+            1e-9);
   // EFFICIENT_RETURN at 0.25.
   mv = {};
   mv.objective = Objective::kEfficientReturn;
   mv.target_return = 0.25;
   mo.weights = {.variance = 1.0};
   mo.target_return = 0.25;
-  EXPECT_LT((Solve(problem, none, mo) - SolveMeanVariance(problem, mv)).cwiseAbs().maxCoeff(), 1e-9);
+  EXPECT_LT((Solve(problem, none, mo) - SolveMeanVariance(problem, mv)).cwiseAbs().maxCoeff(),
+            1e-9);
   // MAX_RETURN (a linear program): all in the best asset up to its bound.
   mv = {};
   mv.objective = Objective::kMaxReturn;
   mo = {};
   mo.weights = {.expected_return = 1.0};
-  EXPECT_LT((Solve(problem, none, mo) - SolveMeanVariance(problem, mv)).cwiseAbs().maxCoeff(), 1e-9);
+  EXPECT_LT((Solve(problem, none, mo) - SolveMeanVariance(problem, mv)).cwiseAbs().maxCoeff(),
+            1e-9);
 }
 
 TEST(OptimizeMultiObjective, CvarWeightAloneIsMinCvar) {
@@ -146,10 +151,10 @@ TEST(OptimizeMultiObjective, ReportsEachTermAndTheWeightedSum) {
   EXPECT_NEAR(t.turnover, (w.array() - 0.2).abs().sum(), 1e-15);
   EXPECT_NEAR(t.l2, w.squaredNorm(), 1e-15);
   EXPECT_NEAR(t.cvar, result->result.tail_risk.cvar, 0.0);
-  EXPECT_NEAR(result->result.optimization.objective_value,
-              -0.5 * t.expected_return + 2.0 * t.variance + 3.0 * t.cvar + 0.01 * t.turnover +
-                  0.2 * t.l2,
-              1e-15);
+  EXPECT_NEAR(
+      result->result.optimization.objective_value,
+      -0.5 * t.expected_return + 2.0 * t.variance + 3.0 * t.cvar + 0.01 * t.turnover + 0.2 * t.l2,
+      1e-15);
 }
 
 TEST(OptimizeMultiObjective, RejectsBadWeightsAndMissingInputs) {

@@ -182,10 +182,9 @@ class ProximalTailMethod {
         // Model the scenarios that broke the model exactly from now on, but only the worst
         // ones (a long step can break hundreds; the larger rho shortens the next one anyway).
         if (static_cast<Index>(violators.size()) > half_window_) {
-          std::nth_element(violators.begin(), violators.begin() + half_window_, violators.end(),
-                           [&](Index s, Index t) {
-                             return std::abs(losses[s] - a) > std::abs(losses[t] - a);
-                           });
+          std::nth_element(
+              violators.begin(), violators.begin() + half_window_, violators.end(),
+              [&](Index s, Index t) { return std::abs(losses[s] - a) > std::abs(losses[t] - a); });
           violators.resize(static_cast<std::size_t>(half_window_));
         }
         for (Index t : violators) sticky_[static_cast<std::size_t>(t)] = 1;
@@ -285,7 +284,8 @@ class ProximalTailMethod {
     const double a_centre = centre_tail_.var;
     Vector u_centre(nb);
     for (Index b = 0; b < nb; ++b) {
-      u_centre[b] = std::max(0.0, centre_losses_[window_ids_[static_cast<std::size_t>(b)]] - a_centre);
+      u_centre[b] =
+          std::max(0.0, centre_losses_[window_ids_[static_cast<std::size_t>(b)]] - a_centre);
     }
     QpProblem& m = master_;
     m.P = Matrix::Zero(nv, nv);
@@ -329,7 +329,8 @@ class ProximalTailMethod {
     m.lb.tail(nb).setZero();
     m.ub.tail(nb).setConstant(kInfinity);
     slot_of_.assign(static_cast<std::size_t>(periods_), -1);
-    for (Index b = 0; b < nb; ++b) slot_of_[static_cast<std::size_t>(window_ids_[static_cast<std::size_t>(b)])] = b;
+    for (Index b = 0; b < nb; ++b)
+      slot_of_[static_cast<std::size_t>(window_ids_[static_cast<std::size_t>(b)])] = b;
   }
 
   // The previous master's working set, translated to the current master (scenario rows and
@@ -389,7 +390,8 @@ class ProximalTailMethod {
     Vector q = Vector::Zero(periods_);
     for (Index t : in_ids_) q[t] = 1.0 / k_;
     for (Index b = 0; b < nb; ++b) {
-      q[window_ids_[static_cast<std::size_t>(b)]] = std::clamp(solution.z[mg + b] / scale, 0.0, 1.0 / k_);
+      q[window_ids_[static_cast<std::size_t>(b)]] =
+          std::clamp(solution.z[mg + b] / scale, 0.0, 1.0 / k_);
     }
     return q;
   }

@@ -38,8 +38,8 @@ namespace pfopt::internal {
 
 struct TailProblem {
   const LinearFormulation* formulation = nullptr;
-  Matrix P;  // num_variables square, symmetric PSD; empty = 0
-  Vector q;  // num_variables; empty = 0
+  Matrix P;                           // num_variables square, symmetric PSD; empty = 0
+  Vector q;                           // num_variables; empty = 0
   const Matrix* scenarios = nullptr;  // T x n returns (needed when c > 0 or a limit is set)
   double alpha = 0.05;                // tail probability, 0 < alpha < 1
   double cvar_weight = 0.0;           // c >= 0

@@ -119,10 +119,10 @@ struct ParetoPoint {
 struct ParetoFront {
   OptimizationStatus status = OptimizationStatus::kNotRun;  // optimal if every point solved
   std::string message;
-  ParetoMeasure minimised = ParetoMeasure::kCvar;    // the objective of every point
+  ParetoMeasure minimised = ParetoMeasure::kCvar;      // the objective of every point
   ParetoMeasure constrained = ParetoMeasure::kReturn;  // bounded by epsilon
-  std::vector<ParetoPoint> points;                   // from the constrained measure's
-                                                     // loosest useful bound to its tightest
+  std::vector<ParetoPoint> points;                     // from the constrained measure's
+                                                       // loosest useful bound to its tightest
   int iterations = 0;
   double solve_seconds = 0.0;
 };
