@@ -28,6 +28,13 @@ struct RequestFlags {
   std::string expected_returns_estimator, covariance_estimator, missing_data;
   std::string sectors_file, current_weights_file;
   std::vector<std::string> sector_limits, sector_minimums;  // SECTOR=VALUE
+  // Robust, CVaR and multi-objective models (docs/robust.md, docs/cvar.md,
+  // docs/multi_objective.md).
+  std::string method;  // MEAN_VARIANCE (default) | ROBUST_OPTIMIZATION ...
+  std::optional<double> cvar_alpha, cvar_limit;  // risk_parameters.cvar
+  std::string objective_weights;                 // "return=1,variance=2,cvar=1"
+  std::string uncertainty;                       // ELLIPSOIDAL | BOX
+  std::optional<double> confidence, kappa, observations;
 
   // Registers the flags on `command`.
   void Register(CLI::App* command, bool with_objective);

@@ -9,6 +9,7 @@
 #include "pfopt/data/returns.h"
 #include "pfopt/estimate/expected_returns.h"
 #include "pfopt/estimate/risk_models.h"
+#include "services/common/extended_models.h"
 
 namespace pfopt::service {
 
@@ -44,16 +45,19 @@ Result<Objective> EngineObjective(RequestObjective objective) {
       return Objective::kEfficientReturn;
     case RequestObjective::kMaxUtility:
       return Objective::kMaxUtility;
-    case RequestObjective::kRiskParity:
     case RequestObjective::kMultiObjective:
     case RequestObjective::kMinCvar:
+      // Solved by extended_models.h; expected returns are needed only for some settings, which
+      // the engine checks (as for MIN_VOLATILITY here).
+      return Objective::kMinVolatility;
+    case RequestObjective::kRiskParity:
       break;
   }
   return MakeError(ErrorCode::kNotImplemented,
                    "objective " + std::string(EnumToString(objective)) +
                        " is not implemented yet (it arrives with the allocation-models work); "
                        "available: MAX_SHARPE, MIN_VOLATILITY, MAX_RETURN, EFFICIENT_RISK, "
-                       "EFFICIENT_RETURN, MAX_UTILITY",
+                       "EFFICIENT_RETURN, MAX_UTILITY, MIN_CVAR, MULTI_OBJECTIVE",
                    "objective");
 }
 
@@ -84,11 +88,12 @@ Status CheckRequestShape(const OptimizationRequest& request) {
                              StrategyField(i, "returns"));
     }
   }
-  if (request.method != RequestMethod::kMeanVariance) {
+  if (request.method != RequestMethod::kMeanVariance &&
+      request.method != RequestMethod::kRobustOptimization) {
     return MakeError(ErrorCode::kNotImplemented,
                      "method " + std::string(EnumToString(request.method)) +
                          " is not implemented yet (it arrives with the allocation-models work); "
-                         "available: MEAN_VARIANCE",
+                         "available: MEAN_VARIANCE, ROBUST_OPTIMIZATION",
                      "method");
   }
   return Ok();
@@ -308,6 +313,7 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   if (!histories) return tl::unexpected(histories.error());
   const bool have_history = histories->returns.size() > 0;
   prepared.history_periods = histories->returns.rows();
+  prepared.returns = histories->returns;
 
   // Expected returns: per-strategy override, then risk_parameters.expected_returns, then the
   // estimator over the histories.
@@ -454,7 +460,11 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
 Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request) {
   auto prepared = PrepareProblem(request);
   if (!prepared) return tl::unexpected(prepared.error());
-  auto result = OptimizeMeanVariance(prepared->problem, prepared->options);
+  // Robust, CVaR and multi-objective models (extended_models.h); else plain mean-variance.
+  auto extended = SolveExtendedModel(request, *prepared);
+  if (!extended) return tl::unexpected(extended.error());
+  auto result = *extended ? Result<OptimizationResult>((*extended)->result)
+                          : OptimizeMeanVariance(prepared->problem, prepared->options);
   if (!result) return Prefixed(result.error(), "risk_parameters");
   OptimizationResponse response;
   response.portfolio_id = request.portfolio_id;
@@ -480,6 +490,8 @@ Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request)
     response.expected_volatility = result->performance.volatility;
     response.sharpe_ratio = result->performance.sharpe_ratio;
   }
+  if (*extended) ApplyExtendedOutcome(**extended, &response);
+  ReportTailRisk(request, *prepared, &response);
   return response;
 }
 

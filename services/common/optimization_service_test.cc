@@ -139,7 +139,7 @@ TEST(RunOptimization, RejectsInconsistentRequestsNamingTheField) {
        "constraints.sector_limits.tech", "no strategy has that sector"},
       {"method", [](OptimizationRequest* r) { r->method = RequestMethod::kBlackLitterman; },
        "method", "not implemented yet"},
-      {"objective", [](OptimizationRequest* r) { r->objective = RequestObjective::kMinCvar; },
+      {"objective", [](OptimizationRequest* r) { r->objective = RequestObjective::kRiskParity; },
        "objective", "not implemented yet"},
       {"target",
        [](OptimizationRequest* r) {
