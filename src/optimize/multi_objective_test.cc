@@ -7,6 +7,7 @@
 
 #include "pfopt/optimize/frontier.h"
 #include "support/reference_data.h"
+#include "support/scenario_market.h"
 
 namespace pfopt {
 namespace {
@@ -14,6 +15,12 @@ namespace {
 using testing::PypfoptReference;
 using testing::Tickers;
 using testing::TickerVector;
+using Market = testing::ScenarioMarket;
+using testing::SortedCvar;
+
+Market RandomMarket(int seed, Index periods, Index n) {
+  return testing::RandomScenarioMarket(seed, periods, n);
+}
 
 PortfolioProblem ReferenceProblem() {
   PortfolioProblem problem;
@@ -23,32 +30,6 @@ PortfolioProblem ReferenceProblem() {
   problem.covariance =
       testing::JsonMatrix(PypfoptReference()["risk_models"]["sample_cov"]["values"]);
   return problem;
-}
-
-// Seeded fat-tailed scenarios for n assets and a matching problem.
-struct Market {
-  PortfolioProblem problem;
-  Matrix scenarios;
-};
-
-Market RandomMarket(int seed, Index periods, Index n) {
-  std::mt19937_64 rng(static_cast<std::uint64_t>(seed));
-  std::normal_distribution<double> normal;
-  std::student_t_distribution<double> student(4.0);
-  Market m;
-  m.scenarios.resize(periods, n);
-  for (Index t = 0; t < periods; ++t) {
-    const double factor = 0.01 * normal(rng);
-    for (Index i = 0; i < n; ++i) {
-      m.scenarios(t, i) = factor * (0.4 + 0.1 * static_cast<double>(i % 5)) + 0.006 * student(rng) +
-                          0.0002 * static_cast<double>(i % 4);
-    }
-  }
-  for (Index i = 0; i < n; ++i) m.problem.assets.push_back("A" + std::to_string(i));
-  m.problem.expected_returns = 252.0 * m.scenarios.colwise().mean().transpose();
-  const Matrix centred = m.scenarios.rowwise() - m.scenarios.colwise().mean();
-  m.problem.covariance = 252.0 * centred.transpose() * centred / static_cast<double>(periods - 1);
-  return m;
 }
 
 Vector Solve(const PortfolioProblem& problem, const Matrix& scenarios,

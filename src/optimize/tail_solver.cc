@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <numeric>
 #include <utility>
 
@@ -167,13 +166,6 @@ class ProximalTailMethod {
       const double predicted = centre_merit_ - model;
       const double actual = centre_merit_ - merit;
       const double noise = 1e-15 * std::max(1.0, std::abs(centre_merit_));
-      if (std::getenv("PFOPT_TAIL_TRACE") != nullptr) {
-        std::fprintf(stderr,
-                     "tail it %d nb %zu rho %.3g step %.3g tight %d (%zu) feasible %d pred %.3g "
-                     "actual %.3g merit %.15g qp %d\n",
-                     counters_->outer_iterations, window_ids_.size(), rho_, last_step_, tight,
-                     violators.size(), feasible, predicted, actual, merit, summary.iterations);
-      }
       if (feasible && actual >= 0.1 * predicted - noise && actual > -noise) {
         if (actual >= 0.5 * predicted) rho_ = std::max(0.25 * rho_, rho_floor);
         SetCentre(x, losses, tail);
