@@ -409,6 +409,10 @@ Result<ParetoFront> TraceParetoFront(const PortfolioProblem& problem,
   if (!*ok) return front;
   const double from = Measure(front.constrained, end_a.terms);
   const double to = Measure(front.constrained, end_b.terms);
+  // The last point bounds the measure at its best attainable value; if rounding makes that
+  // infeasible (its feasible set may be a single point), it is retried 1e-9 (relative) inside.
+  const double backoff =
+      (front.constrained == ParetoMeasure::kReturn ? -1e-9 : 1e-9) * std::max(1.0, std::abs(to));
 
   front.status = OptimizationStatus::kOptimal;
   for (int k = 0; k < options.num_points; ++k) {
@@ -436,9 +440,29 @@ Result<ParetoFront> TraceParetoFront(const PortfolioProblem& problem,
     const std::string what = "point " + std::to_string(k) + " (bound " + Num(epsilon) + ")";
     ok = solve(point_problem, o, what.c_str(), &r);
     if (!ok) return tl::unexpected(ok.error());
+    double bound = epsilon;
+    if (!*ok && k + 1 == options.num_points && front.status == OptimizationStatus::kInfeasible) {
+      bound = epsilon + backoff;
+      switch (front.constrained) {
+        case ParetoMeasure::kReturn:
+          o.target_return = bound;
+          break;
+        case ParetoMeasure::kCvar:
+          o.cvar_limit = bound;
+          break;
+        case ParetoMeasure::kTurnover:
+          point_problem.constraints.turnover_limit = bound;
+          break;
+        case ParetoMeasure::kVolatility:
+          break;
+      }
+      front.status = OptimizationStatus::kOptimal;
+      ok = solve(point_problem, o, what.c_str(), &r);
+      if (!ok) return tl::unexpected(ok.error());
+    }
     if (!*ok) break;
     front.points.push_back(
-        make_point(r.result.optimization.weights, epsilon, r.result.optimization.performance));
+        make_point(r.result.optimization.weights, bound, r.result.optimization.performance));
   }
   if (front.status == OptimizationStatus::kOptimal) front.message = "optimal";
   front.solve_seconds = std::chrono::duration<double>(Clock::now() - start).count();

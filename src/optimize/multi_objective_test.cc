@@ -255,6 +255,25 @@ TEST(TraceParetoFront, CvarAndTurnoverStartsAtTheMinimumCvar) {
   }
 }
 
+TEST(TraceParetoFront, ReturnAndTurnoverReachesTheSinglePortfolioOfMaximumReturn) {
+  // Long-only, the maximum return is one asset alone: a single feasible portfolio at the last
+  // bound, which rounding can make infeasible; the front still ends there (within 1e-9).
+  Market m = RandomMarket(10, 300, 6);
+  m.problem.constraints.current_weights = Vector::Constant(6, 1.0 / 6.0);
+  ParetoFrontOptions options;
+  options.first = ParetoMeasure::kReturn;
+  options.second = ParetoMeasure::kTurnover;
+  options.num_points = 3;
+  auto front = TraceParetoFront(m.problem, Matrix(), options);
+  ASSERT_TRUE(front.has_value()) << front.error().ToString();
+  ASSERT_EQ(front->status, OptimizationStatus::kOptimal) << front->message;
+  ASSERT_EQ(front->points.size(), 3u);
+  EXPECT_NEAR(front->points.front().terms.turnover, 0.0, 1e-12);  // min turnover: stay
+  const double best = m.problem.expected_returns.maxCoeff();
+  EXPECT_NEAR(front->points.back().terms.expected_return, best, 1e-9);
+  EXPECT_TRUE(std::isnan(front->points.back().terms.cvar));  // no scenarios given
+}
+
 TEST(TraceParetoFront, RejectsTheSameMeasureTwice) {
   const Market m = RandomMarket(9, 100, 3);
   ParetoFrontOptions options;

@@ -129,8 +129,8 @@ struct ParetoFront {
 
 // The epsilon-constraint method: one measure is the objective, the other a constraint whose
 // bound eps sweeps evenly from its value at the objective's own optimum (point 0) to its best
-// attainable value (the last point; there the objective breaks the ties). Which one is the
-// objective:
+// attainable value (the last point; there the objective breaks the ties; if rounding makes that
+// bound infeasible, it is retried 1e-9 relative inside). Which one is the objective:
 //   return & volatility  min variance s.t. mu'w >= eps        (the efficient frontier)
 //   return & CVaR        min CVaR s.t. mu'w >= eps
 //   return & turnover    min turnover s.t. mu'w >= eps
