@@ -3,7 +3,6 @@
 // price; alpha = 0.05 (the worst 5 % of days). Run from the repository root:
 // build/release/examples/min_cvar_from_prices
 #include <cstdio>
-#include <vector>
 
 #include "pfopt/data/returns.h"
 #include "pfopt/data/table.h"
@@ -21,14 +20,7 @@ int main(int argc, char** argv) {
   auto returns = pfopt::ReturnsFromPrices(*prices);
   if (!returns) return 2;
   // Scenarios: complete periods only (CVaR needs every asset's return in every scenario).
-  std::vector<pfopt::Index> complete;
-  for (pfopt::Index t = 0; t < returns->values.rows(); ++t) {
-    if (returns->values.row(t).allFinite()) complete.push_back(t);
-  }
-  pfopt::Matrix scenarios(static_cast<pfopt::Index>(complete.size()), returns->values.cols());
-  for (std::size_t k = 0; k < complete.size(); ++k) {
-    scenarios.row(static_cast<pfopt::Index>(k)) = returns->values.row(complete[k]);
-  }
+  const pfopt::Matrix scenarios = pfopt::CompleteScenarios(returns->values);
   auto mu = pfopt::EstimateExpectedReturns(returns->values);  // annualised, for the target
   auto sigma = pfopt::EstimateCovariance(returns->values, {});
   if (!mu || !sigma) return 2;
@@ -57,8 +49,9 @@ int main(int argc, char** argv) {
     std::printf(
         "%zu scenarios: CVaR %.4f %% per day (VaR %.4f %%), return %.2f %% a year, %d "
         "proximal steps\n",
-        complete.size(), 100 * r->tail_risk.cvar, 100 * r->tail_risk.value_at_risk,
-        100 * r->optimization.performance.expected_return, r->outer_iterations);
+        static_cast<std::size_t>(scenarios.rows()), 100 * r->tail_risk.cvar,
+        100 * r->tail_risk.value_at_risk, 100 * r->optimization.performance.expected_return,
+        r->outer_iterations);
     for (pfopt::Index i = 0; i < problem.num_assets(); ++i) {
       if (r->optimization.weights[i] > 1e-6) {
         std::printf("  %-5s %6.2f %%\n", problem.assets[static_cast<std::size_t>(i)].c_str(),

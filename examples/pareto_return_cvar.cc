@@ -2,7 +2,6 @@
 // (docs/multi_objective.md) on the bundled price history. Run:
 // build/release/examples/pareto_return_cvar
 #include <cstdio>
-#include <vector>
 
 #include "pfopt/data/returns.h"
 #include "pfopt/data/table.h"
@@ -15,14 +14,7 @@ int main() {
   if (!prices) return 2;
   auto returns = pfopt::ReturnsFromPrices(*prices);
   if (!returns) return 2;
-  std::vector<pfopt::Index> complete;
-  for (pfopt::Index t = 0; t < returns->values.rows(); ++t) {
-    if (returns->values.row(t).allFinite()) complete.push_back(t);
-  }
-  pfopt::Matrix scenarios(static_cast<pfopt::Index>(complete.size()), returns->values.cols());
-  for (std::size_t k = 0; k < complete.size(); ++k) {
-    scenarios.row(static_cast<pfopt::Index>(k)) = returns->values.row(complete[k]);
-  }
+  const pfopt::Matrix scenarios = pfopt::CompleteScenarios(returns->values);
   auto mu = pfopt::EstimateExpectedReturns(returns->values);
   auto sigma = pfopt::EstimateCovariance(returns->values, {});
   if (!mu || !sigma) return 2;

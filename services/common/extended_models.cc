@@ -56,21 +56,15 @@ Result<Matrix> ScenarioReturns(const PreparedProblem& prepared, const std::strin
                                "strategy (CVaR is computed over the historical scenarios)",
                            "strategies");
   }
-  std::vector<Index> rows;
-  for (Index t = 0; t < r.rows(); ++t) {
-    if (r.row(t).allFinite()) rows.push_back(t);
-  }
-  if (rows.empty()) {
+  Index dropped = 0;
+  Matrix scenarios = CompleteScenarios(r, &dropped);
+  if (scenarios.rows() == 0) {
     return InvalidArgument(
         "no period has a return for every strategy: CVaR needs complete scenarios", "strategies");
   }
-  Matrix scenarios(static_cast<Index>(rows.size()), r.cols());
-  for (std::size_t k = 0; k < rows.size(); ++k)
-    scenarios.row(static_cast<Index>(k)) = r.row(rows[k]);
-  if (scenarios.rows() < r.rows()) {
+  if (dropped > 0) {
     warnings->push_back("CVaR uses the " + std::to_string(scenarios.rows()) +
-                        " periods where every strategy has a return (" +
-                        std::to_string(r.rows() - scenarios.rows()) +
+                        " periods where every strategy has a return (" + std::to_string(dropped) +
                         " periods with a missing value left out)");
   }
   return scenarios;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "optimize/tail_solver.h"
 #include "pfopt/optimize/multi_objective.h"
@@ -17,6 +18,19 @@ std::string Num(double value) {
 }
 
 }  // namespace
+
+Matrix CompleteScenarios(const MatrixRef& returns, Index* dropped) {
+  std::vector<Index> rows;
+  for (Index t = 0; t < returns.rows(); ++t) {
+    if (returns.row(t).allFinite()) rows.push_back(t);
+  }
+  Matrix scenarios(static_cast<Index>(rows.size()), returns.cols());
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    scenarios.row(static_cast<Index>(k)) = returns.row(rows[k]);
+  }
+  if (dropped != nullptr) *dropped = returns.rows() - scenarios.rows();
+  return scenarios;
+}
 
 Result<TailRisk> ComputeTailRisk(const MatrixRef& scenario_returns, const VectorRef& weights,
                                  double alpha) {

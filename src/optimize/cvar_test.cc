@@ -61,6 +61,17 @@ TEST(ComputeTailRisk, EqualsTheRockafellarUryasevMinimum) {
   EXPECT_NEAR(tail->cvar, SortedCvar(m.scenarios, w, alpha), 1e-15);
 }
 
+TEST(CompleteScenarios, KeepsTheRowsWithEveryReturn) {
+  Matrix r(4, 2);
+  r << 0.01, 0.02, kNaN, 0.01, 0.03, -0.01, 0.0, kNaN;
+  Index dropped = -1;
+  const Matrix s = CompleteScenarios(r, &dropped);
+  ASSERT_EQ(s.rows(), 2);
+  EXPECT_EQ(dropped, 2);
+  EXPECT_EQ(s(0, 1), 0.02);
+  EXPECT_EQ(s(1, 0), 0.03);
+}
+
 TEST(ComputeTailRisk, RejectsBadInput) {
   Matrix r = Matrix::Zero(5, 2);
   EXPECT_FALSE(ComputeTailRisk(r, Vector::Ones(3), 0.05).has_value());

@@ -8,6 +8,7 @@
 
 #include "optimize/formulation.h"
 #include "optimize/formulation_extras.h"
+#include "optimize/result_checks.h"
 #include "optimize/tail_solver.h"
 #include "pfopt/optimize/frontier.h"
 
@@ -229,26 +230,18 @@ Result<MultiObjectiveResult> OptimizeMultiObjective(const PortfolioProblem& prob
     out.terms = ComputeTerms(problem, scenarios, options.cvar_alpha, w, &result.tail_risk);
     o.objective_value = WeightedSum(lw, out.terms);
     result.tail_probabilities = std::move(solved->tail_probabilities);
-    o.violations = CheckConstraints(problem, w, options.constraint_tolerance);
+    std::vector<ConstraintViolation> violations =
+        CheckConstraints(problem, w, options.constraint_tolerance);
     if (options.target_return &&
         out.terms.expected_return < *options.target_return - options.constraint_tolerance) {
-      o.violations.push_back({ConstraintGroup::kTarget, "target_return",
-                              *options.target_return - out.terms.expected_return});
+      violations.push_back({ConstraintGroup::kTarget, "target_return",
+                            *options.target_return - out.terms.expected_return});
     }
     if (options.cvar_limit && out.terms.cvar > *options.cvar_limit + options.constraint_tolerance) {
-      o.violations.push_back(
+      violations.push_back(
           {ConstraintGroup::kTarget, "cvar_limit", out.terms.cvar - *options.cvar_limit});
     }
-    o.constraints_satisfied = o.violations.empty();
-    if (!o.constraints_satisfied) {
-      o.status = OptimizationStatus::kOptimalInaccurate;
-      std::string list;
-      for (const auto& v : o.violations) {
-        if (!list.empty()) list += ", ";
-        list += v.name + " by " + Num(v.amount);
-      }
-      o.warnings.push_back("the solution violates " + list);
-    }
+    internal::ApplyConstraintCheck(std::move(violations), &o);
     o.weights = std::move(w);
   } else if (HasSolution(o.status)) {
     o.status = OptimizationStatus::kNumericalError;

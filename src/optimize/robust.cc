@@ -8,6 +8,7 @@
 
 #include "optimize/formulation.h"
 #include "optimize/formulation_extras.h"
+#include "optimize/result_checks.h"
 #include "pfopt/estimate/distributions.h"
 
 namespace pfopt {
@@ -23,40 +24,15 @@ std::string Num(double value) {
   return buffer;
 }
 
-bool QpSolved(QpStatus status) {
-  return status == QpStatus::kOptimal || status == QpStatus::kOptimalInaccurate;
-}
+using internal::QpSolved;
 
-OptimizationStatus FromQpStatus(QpStatus status) {
-  switch (status) {
-    case QpStatus::kOptimal:
-      return OptimizationStatus::kOptimal;
-    case QpStatus::kOptimalInaccurate:
-      return OptimizationStatus::kOptimalInaccurate;
-    case QpStatus::kPrimalInfeasible:
-      return OptimizationStatus::kInfeasible;
-    case QpStatus::kDualInfeasible:
-      return OptimizationStatus::kUnbounded;
-    case QpStatus::kMaxIterations:
-    case QpStatus::kTimeLimit:
-      return OptimizationStatus::kMaxIterations;
-    case QpStatus::kNotRun:
-    case QpStatus::kNumericalError:
-      break;
-  }
-  return OptimizationStatus::kNumericalError;
-}
-
-// Records why a QP did not solve (with the conflicting groups when infeasible).
+// Records why a QP did not solve in `result`.
 void RecordFailure(const LinearFormulation& f, const QpSolution& solution, const QpSummary& summary,
                    OptimizationResult* result) {
-  result->status = FromQpStatus(summary.status);
-  if (summary.status == QpStatus::kPrimalInfeasible) {
-    result->conflicting_groups = internal::ConflictingGroups(f, solution);
-    result->message = internal::DescribeConflict(f, solution);
-  } else {
-    result->message = summary.message.empty() ? summary.BriefReport() : summary.message;
-  }
+  internal::QpFailure failure = internal::DescribeQpFailure(f, solution, summary);
+  result->status = failure.status;
+  result->message = std::move(failure.message);
+  result->conflicting_groups = std::move(failure.conflicting_groups);
 }
 
 // One QP; false (with the failure recorded) when it did not solve.
@@ -406,6 +382,12 @@ Status SolveBox(const Context& ctx, Vector* weights) {
   QpOptions qp_options = mv.qp;
   qp_options.dual_tolerance = std::min(qp_options.dual_tolerance, 1e-13);
   Vector x;
+  // max WR(w) over the constraints (a linear program): the top of the worst-case frontier.
+  auto solve_top = [&]() -> Result<bool> {
+    QpProblem top = f.MakeQp(Matrix(), Vector());
+    top.q = -c;
+    return SolveOnce(f, top, qp_options, &result, &x);
+  };
   switch (ctx.objective) {
     case Objective::kMaxUtility:
     case Objective::kMaxReturn: {
@@ -420,9 +402,7 @@ Status SolveBox(const Context& ctx, Vector* weights) {
     }
     case Objective::kEfficientReturn: {
       const double target = *mv.target_return;
-      QpProblem top = f.MakeQp(Matrix(), Vector());
-      top.q = -c;
-      auto ok = SolveOnce(f, top, qp_options, &result, &x);
+      auto ok = solve_top();
       if (!ok) return tl::unexpected(ok.error());
       if (!*ok) return Ok();
       const double best = c.dot(x);
@@ -492,9 +472,7 @@ Status SolveBox(const Context& ctx, Vector* weights) {
       }
       // The tangency portfolio of the worst-case frontier: sigma(t)^2 = t (WR(t) - rf).
       const double rf = mv.risk_free_rate;
-      QpProblem top = f.MakeQp(Matrix(), Vector());
-      top.q = -c;
-      auto ok = SolveOnce(f, top, qp_options, &result, &x);
+      auto ok = solve_top();
       if (!ok) return tl::unexpected(ok.error());
       if (!*ok) return Ok();
       const double best = c.dot(x);
@@ -648,17 +626,8 @@ Result<RobustResult> OptimizeRobust(const PortfolioProblem& problem, const Robus
     }
     result.objective_value =
         RobustObjective(objective, problem, mv, weights, out.worst_case_return);
-    result.violations = CheckConstraints(problem, weights, mv.constraint_tolerance);
-    result.constraints_satisfied = result.violations.empty();
-    if (!result.constraints_satisfied) {
-      result.status = OptimizationStatus::kOptimalInaccurate;
-      std::string list;
-      for (const auto& v : result.violations) {
-        if (!list.empty()) list += ", ";
-        list += v.name + " by " + Num(v.amount);
-      }
-      result.warnings.push_back("the solution violates " + list);
-    }
+    internal::ApplyConstraintCheck(CheckConstraints(problem, weights, mv.constraint_tolerance),
+                                   &result);
     result.weights = std::move(weights);
     if (result.message.empty() || result.status == OptimizationStatus::kOptimal) {
       result.message = "optimal";

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <utility>
 
+#include "optimize/result_checks.h"
+
 namespace pfopt::internal {
 
 namespace {
@@ -14,30 +16,6 @@ std::string Num(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.6g", value);
   return buffer;
-}
-
-bool Solved(QpStatus status) {
-  return status == QpStatus::kOptimal || status == QpStatus::kOptimalInaccurate;
-}
-
-OptimizationStatus FromQp(QpStatus status) {
-  switch (status) {
-    case QpStatus::kOptimal:
-      return OptimizationStatus::kOptimal;
-    case QpStatus::kOptimalInaccurate:
-      return OptimizationStatus::kOptimalInaccurate;
-    case QpStatus::kPrimalInfeasible:
-      return OptimizationStatus::kInfeasible;
-    case QpStatus::kDualInfeasible:
-      return OptimizationStatus::kUnbounded;
-    case QpStatus::kMaxIterations:
-    case QpStatus::kTimeLimit:
-      return OptimizationStatus::kMaxIterations;
-    case QpStatus::kNotRun:
-    case QpStatus::kNumericalError:
-      break;
-  }
-  return OptimizationStatus::kNumericalError;
 }
 
 // Descending order of the losses with ties broken by index (a strict weak order, so that the
@@ -128,8 +106,8 @@ class ProximalTailMethod {
       if (!prev_active_.empty()) PFOPT_RETURN_IF_ERROR(solver_.SetWarmStart(MapWarmStart()));
       PFOPT_RETURN_IF_ERROR(solver_.Solve(&solution, &summary));
       counters_->qp_iterations += summary.iterations;
-      if (!Solved(summary.status)) {
-        result->status = FromQp(summary.status);
+      if (!QpSolved(summary.status)) {
+        result->status = StatusFromQp(summary.status);
         result->message = "CVaR solver subproblem: " + summary.BriefReport();
         return Ok();
       }
@@ -456,14 +434,11 @@ Status SolveOverFormulation(const LinearFormulation& f, const Matrix& P, const V
   auto solution = SolveQp(qp, options, &summary);
   if (!solution) return tl::unexpected(solution.error());
   out->qp_iterations += summary.iterations;
-  if (!Solved(summary.status)) {
-    out->status = FromQp(summary.status);
-    if (summary.status == QpStatus::kPrimalInfeasible) {
-      out->conflicting_groups = ConflictingGroups(f, *solution);
-      out->message = DescribeConflict(f, *solution);
-    } else {
-      out->message = summary.message.empty() ? summary.BriefReport() : summary.message;
-    }
+  if (!QpSolved(summary.status)) {
+    QpFailure failure = DescribeQpFailure(f, *solution, summary);
+    out->status = failure.status;
+    out->message = std::move(failure.message);
+    out->conflicting_groups = std::move(failure.conflicting_groups);
     return Ok();
   }
   *x = solution->x;

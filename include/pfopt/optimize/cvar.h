@@ -39,6 +39,10 @@ struct TailRisk {
   double cvar = kNaN;           // CVaR_alpha(w), per period
 };
 
+// The scenarios of a return history: the rows of the T x n `returns` (NaN = missing) where
+// every asset has a return, in order. `dropped`, if given, receives how many rows were left out.
+Matrix CompleteScenarios(const MatrixRef& returns, Index* dropped = nullptr);
+
 // VaR and CVaR of `weights` over the T x n `scenario_returns`. Errors: sizes that do not
 // match, alpha outside (0, 1), no scenarios, non-finite values.
 Result<TailRisk> ComputeTailRisk(const MatrixRef& scenario_returns, const VectorRef& weights,
