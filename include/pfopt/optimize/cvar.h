@@ -15,7 +15,7 @@
 // everywhere in pfopt).
 //
 // The optimisers solve the Rockafellar-Uryasev linear program (a QP with an L2 term) exactly,
-// without forming it whole (docs/cvar.md): about 0.1 s at T = 10 000 scenarios, n = 50
+// without forming it whole (docs/cvar.md): about 50 ms of CPU at T = 10 000 scenarios, n = 50
 // assets, where LP solvers take seconds to minutes (bench/README.md). The answer's CVaR is
 // recomputed from the weights by the formula above (it is not a solver's auxiliary variable),
 // and every constraint of the problem is re-checked.
