@@ -301,6 +301,13 @@ Result<ExtendedOutcome> SolveWithCvarLimit(const OptimizationRequest& request,
 
 }  // namespace
 
+bool NeedsReturnScenarios(const OptimizationRequest& request) {
+  const RiskParameters& rp = request.risk_parameters;
+  return request.objective == RequestObjective::kMinCvar ||
+         request.objective == RequestObjective::kMultiObjective || rp.cvar_alpha.has_value() ||
+         rp.cvar_limit.has_value();
+}
+
 Result<std::optional<ExtendedOutcome>> SolveExtendedModel(const OptimizationRequest& request,
                                                           const PreparedProblem& prepared) {
   const RiskParameters& rp = request.risk_parameters;
@@ -384,6 +391,7 @@ Result<FrontierResponse> RunParetoFront(const OptimizationRequest& request, int 
   copy.method = RequestMethod::kMeanVariance;
   copy.risk_parameters.robust = {};
   copy.risk_parameters.objective_weights.clear();
+  copy.risk_parameters.cvar_alpha = CvarAlpha(request.risk_parameters);  // keeps the scenarios
   auto prepared = PrepareProblem(copy);
   if (!prepared) return tl::unexpected(prepared.error());
   const RiskParameters& rp = request.risk_parameters;

@@ -29,6 +29,11 @@ struct ExtendedOutcome {
   std::vector<std::string> warnings;              // e.g. periods dropped from the scenarios
 };
 
+// True when the request needs the return scenarios of its histories (objective MIN_CVAR or
+// MULTI_OBJECTIVE, or risk_parameters.cvar given): PrepareProblem keeps PreparedProblem::returns
+// for these only, so that other requests may skip building the return matrix.
+bool NeedsReturnScenarios(const OptimizationRequest& request);
+
 // Solves `request` if it uses one of these models (method ROBUST_OPTIMIZATION, objective
 // MIN_CVAR or MULTI_OBJECTIVE, or a mean-variance objective with risk_parameters.cvar.limit);
 // std::nullopt for a plain mean-variance request, which the caller solves. Errors name the

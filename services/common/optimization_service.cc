@@ -313,7 +313,7 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   if (!histories) return tl::unexpected(histories.error());
   const bool have_history = histories->returns.size() > 0;
   prepared.history_periods = histories->returns.rows();
-  prepared.returns = histories->returns;
+  if (NeedsReturnScenarios(request)) prepared.returns = histories->returns;
 
   // Expected returns: per-strategy override, then risk_parameters.expected_returns, then the
   // estimator over the histories.

@@ -26,8 +26,9 @@ struct PreparedProblem {
   std::vector<std::string> warnings;  // e.g. covariance repaired to be PSD
   double estimation_seconds = 0.0;    // time spent deriving returns, mu and Sigma
   Index history_periods = 0;          // return periods the estimates used (0 if given)
-  // The periodic returns of the histories (history_periods x n, request order, NaN = missing;
-  // empty without histories): the scenarios of CVaR (services/common/extended_models.h).
+  // The periodic returns of the histories (history_periods x n, request order, NaN = missing):
+  // the scenarios of CVaR. Kept when NeedsReturnScenarios(request) (extended_models.h), else
+  // empty (and always empty without histories).
   Matrix returns;
 };
 

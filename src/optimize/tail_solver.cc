@@ -70,7 +70,7 @@ class ProximalTailMethod {
     periods_ = scenarios_.rows();
     k_ = alpha_ * static_cast<double>(periods_);
     k_floor_ = std::min<Index>(static_cast<Index>(std::floor(k_)), periods_ - 1);
-    half_window_ = settings.window > 0 ? settings.window : n_ + 8;
+    half_window_ = settings.window > 0 ? settings.window : std::min<Index>(n_ + 8, 25);
   }
 
   // Minimises the phase objective from `start` (a point of X; within the limit if any).

@@ -48,7 +48,7 @@ struct TailProblem {
 
 struct TailSolverSettings {
   int max_iterations = 1000;  // proximal iterations, all phases together
-  Index window = 0;           // half-width of the exact window B in ranks; 0 = n + 8
+  Index window = 0;           // half-width of the window B in ranks; 0 = min(n + 8, 25)
   QpOptions qp;
 };
 

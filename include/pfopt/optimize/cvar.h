@@ -68,7 +68,8 @@ struct CvarSolverOptions {
   // Proximal iterations over all phases, >= 1. Default 1000 (typical: 10-60).
   int max_iterations = 1000;
   // Half-width, in loss ranks around the VaR scenario, of the window of scenarios modelled
-  // exactly in each subproblem; 0 = n + 8 (n assets). Larger: fewer, bigger subproblems.
+  // exactly in each subproblem; 0 = min(n + 8, 25) (n assets). Larger: fewer, bigger
+  // subproblems (bench/README.md: 20-25 is fastest at n = 50 and 200).
   Index window = 0;
   QpOptions qp;
 
