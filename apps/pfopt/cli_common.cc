@@ -31,7 +31,7 @@ std::vector<std::string> SplitComma(const std::string& text) {
 Result<std::pair<std::string, double>> ParseAssignment(const std::string& text, const char* flag) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
-    return InvalidArgument(std::string(flag) + " expects SECTOR=VALUE, got '" + text + "'", flag);
+    return InvalidArgument(std::string(flag) + " expects NAME=VALUE, got '" + text + "'", flag);
   }
   const std::string value = text.substr(eq + 1);
   char* end = nullptr;
@@ -79,10 +79,11 @@ void RequestFlags::Register(CLI::App* command, bool with_objective) {
   if (with_objective) {
     command->add_option("--objective", objective,
                         "max-sharpe (default) | min-volatility | max-return | efficient-risk | "
-                        "efficient-return | max-utility | risk-parity");
+                        "efficient-return | max-utility | risk-parity | min-cvar | multi-objective");
     command->add_option("--method", method,
                         "mean-variance (default) | risk-parity | hierarchical-risk-parity | "
-                        "black-litterman (views and prior: use --request)");
+                        "black-litterman (views and prior: use --request) | robust-optimization "
+                        "(docs/robust.md)");
     command->add_option("--linkage", hrp_linkage,
                         "hierarchical-risk-parity linkage: single (default) | average | "
                         "complete | ward");
@@ -121,6 +122,24 @@ void RequestFlags::Register(CLI::App* command, bool with_objective) {
   command->add_option("--sector-minimum", sector_minimums, "SECTOR=MIN, repeatable");
   command->add_option("--current-weights", current_weights_file,
                       "CSV 'asset,weight' with a header row: the weights held now");
+  command->add_option("--cvar-alpha", cvar_alpha,
+                      "CVaR tail probability (default 0.05); with any objective, reports the "
+                      "CVaR of the answer");
+  command->add_option("--cvar-limit", cvar_limit,
+                      "CVaR limit, per period (e.g. 0.02): with max-return, min-volatility, "
+                      "max-utility, efficient-return, multi-objective");
+  if (with_objective) {
+    command->add_option("--objective-weights", objective_weights,
+                        "multi-objective weights, e.g. return=1,variance=2,cvar=1,turnover=0.01,"
+                        "l2=0 (docs/multi_objective.md)");
+    command->add_option("--uncertainty", uncertainty,
+                        "robust uncertainty set: ELLIPSOIDAL (default) | BOX");
+    command->add_option("--confidence", confidence,
+                        "robust confidence level in [0, 1) (default 0.95)");
+    command->add_option("--kappa", kappa, "robust radius (overrides --confidence)");
+    command->add_option("--observations", observations,
+                        "robust: number of return observations T (default: the history's)");
+  }
 }
 
 Result<std::string> ReadInput(const std::string& path) {
@@ -227,6 +246,20 @@ Result<service::OptimizationRequest> BuildRequest(const RequestFlags& flags) {
   rp.target_return = flags.target_return;
   rp.risk_aversion = flags.risk_aversion;
   if (flags.l2_gamma) rp.l2_gamma = *flags.l2_gamma;
+  rp.cvar_alpha = flags.cvar_alpha;
+  rp.cvar_limit = flags.cvar_limit;
+  for (const std::string& text : SplitComma(flags.objective_weights)) {
+    auto pair = ParseAssignment(text, "--objective-weights");
+    if (!pair) return tl::unexpected(pair.error());
+    rp.objective_weights[pair->first] = pair->second;
+  }
+  if (!flags.uncertainty.empty() || flags.confidence || flags.kappa || flags.observations) {
+    rp.robust.present = true;
+    rp.robust.uncertainty = flags.uncertainty;
+    rp.robust.confidence = flags.confidence;
+    rp.robust.kappa = flags.kappa;
+    rp.robust.observations = flags.observations;
+  }
   auto& c = request.constraints;
   c.min_weight = flags.min_weight;
   c.max_weight = flags.max_weight;

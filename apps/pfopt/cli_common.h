@@ -31,6 +31,12 @@ struct RequestFlags {
   std::string method;                                       // --method (default MEAN_VARIANCE)
   std::string hrp_linkage;                                  // --linkage (HIERARCHICAL_RISK_PARITY)
   std::string risk_budgets_file;  // --risk-budgets CSV 'asset,budget' (RISK_PARITY)
+  // Robust, CVaR and multi-objective models (docs/robust.md, docs/cvar.md,
+  // docs/multi_objective.md).
+  std::optional<double> cvar_alpha, cvar_limit;  // risk_parameters.cvar
+  std::string objective_weights;                 // "return=1,variance=2,cvar=1"
+  std::string uncertainty;                       // ELLIPSOIDAL | BOX
+  std::optional<double> confidence, kappa, observations;
 
   // Registers the flags on `command`.
   void Register(CLI::App* command, bool with_objective);

@@ -47,6 +47,16 @@ void PrintTable(const service::OptimizationRequest& request,
               response.optimization_time_ms, response.iterations);
   std::printf("  constraints       %12s\n",
               response.constraints_satisfied ? "satisfied" : "VIOLATED");
+  if (std::isfinite(response.cvar)) {
+    std::printf("  CVaR / VaR        %12s / %s   (per period, alpha %s)\n",
+                Percent(response.cvar, 3).c_str(), Percent(response.value_at_risk, 3).c_str(),
+                Percent(response.cvar_alpha, 1).c_str());
+  }
+  if (!response.uncertainty.empty()) {
+    std::printf("  worst-case return %12s   (%s set, radius %.6g)\n",
+                Percent(response.worst_case_return).c_str(), response.uncertainty.c_str(),
+                response.robust_radius);
+  }
   std::vector<std::pair<std::string, double>> weights = response.optimal_weights;
   std::stable_sort(weights.begin(), weights.end(), [](const auto& a, const auto& b) {
     return std::abs(a.second) > std::abs(b.second);

@@ -12,6 +12,7 @@
 #include "pfopt/estimate/moments.h"
 #include "pfopt/estimate/risk_models.h"
 #include "services/common/allocation_models.h"
+#include "services/common/extended_models.h"
 
 namespace pfopt::service {
 
@@ -47,16 +48,19 @@ Result<Objective> EngineObjective(RequestObjective objective) {
       return Objective::kEfficientReturn;
     case RequestObjective::kMaxUtility:
       return Objective::kMaxUtility;
-    case RequestObjective::kRiskParity:
     case RequestObjective::kMultiObjective:
     case RequestObjective::kMinCvar:
+      // Solved by extended_models.h; expected returns are needed only for some settings, which
+      // the engine checks (as for MIN_VOLATILITY here).
+      return Objective::kMinVolatility;
+    case RequestObjective::kRiskParity:
       break;
   }
   return MakeError(ErrorCode::kNotImplemented,
                    "objective " + std::string(EnumToString(objective)) +
                        " is not implemented yet (it arrives with the allocation-models work); "
                        "available: MAX_SHARPE, MIN_VOLATILITY, MAX_RETURN, EFFICIENT_RISK, "
-                       "EFFICIENT_RETURN, MAX_UTILITY",
+                       "EFFICIENT_RETURN, MAX_UTILITY, MIN_CVAR, MULTI_OBJECTIVE",
                    "objective");
 }
 
@@ -86,14 +90,6 @@ Status CheckRequestShape(const OptimizationRequest& request) {
       return InvalidArgument("strategy '" + s.id + "' gives both prices and returns; give one",
                              StrategyField(i, "returns"));
     }
-  }
-  if (request.method == RequestMethod::kRobustOptimization) {
-    return MakeError(ErrorCode::kNotImplemented,
-                     "method " + std::string(EnumToString(request.method)) +
-                         " is not implemented yet (it arrives with the allocation-models work); "
-                         "available: MEAN_VARIANCE, BLACK_LITTERMAN, RISK_PARITY, "
-                         "HIERARCHICAL_RISK_PARITY",
-                     "method");
   }
   return CheckAllocationModelRequest(request);
 }
@@ -353,7 +349,9 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
       rp.expected_returns_estimator == ExpectedReturnsMethod::kMeanHistorical &&
       rp.covariance_estimator == RiskModel::kSample &&
       // HRP's pairwise correlation (pandas' corr) needs the return matrix itself.
-      request.method != RequestMethod::kHierarchicalRiskParity;
+      request.method != RequestMethod::kHierarchicalRiskParity &&
+      // CVaR's scenarios are the return matrix itself.
+      !NeedsReturnScenarios(request);
   auto histories = BuildHistories(request, /*prices_only=*/both_from_prices);
   if (!histories) return tl::unexpected(histories.error());
   std::optional<MomentsEstimate> moments;
@@ -371,6 +369,7 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   }
   const bool have_history = moments || histories->returns.size() > 0;
   prepared.history_periods = moments ? moments->periods : histories->returns.rows();
+  if (NeedsReturnScenarios(request)) prepared.returns = histories->returns;
 
   // Expected returns: per-strategy override, then risk_parameters.expected_returns, then the
   // estimator over the histories.
@@ -516,6 +515,7 @@ Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request)
   // the closed-form weights); then risk parity, HRP or the mean-variance objective.
   const auto start = Clock::now();
   std::optional<OptimizationResult> result;
+  std::optional<ExtendedOutcome> extended;
   if (request.method == RequestMethod::kBlackLitterman) {
     auto outcome = ApplyBlackLitterman(request, &*prepared);
     if (!outcome) return tl::unexpected(outcome.error());
@@ -540,9 +540,17 @@ Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request)
     }
     result = std::move(*rp);
   } else if (!result) {
-    auto mv = OptimizeMeanVariance(prepared->problem, prepared->options);
-    if (!mv) return Prefixed(mv.error(), "risk_parameters");
-    result = std::move(*mv);
+    // Robust, CVaR and multi-objective models (extended_models.h); else plain mean-variance.
+    auto solved = SolveExtendedModel(request, *prepared);
+    if (!solved) return tl::unexpected(solved.error());
+    extended = std::move(*solved);
+    if (extended) {
+      result = extended->result;
+    } else {
+      auto mv = OptimizeMeanVariance(prepared->problem, prepared->options);
+      if (!mv) return Prefixed(mv.error(), "risk_parameters");
+      result = std::move(*mv);
+    }
   }
   const double model_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   response.portfolio_id = request.portfolio_id;
@@ -568,6 +576,8 @@ Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request)
     response.expected_volatility = result->performance.volatility;
     response.sharpe_ratio = result->performance.sharpe_ratio;
   }
+  if (extended) ApplyExtendedOutcome(*extended, &response);
+  ReportTailRisk(request, *prepared, &response);
   return response;
 }
 

@@ -14,6 +14,7 @@
 #include "pfopt/core/error.h"
 #include "pfopt/optimize/frontier.h"
 #include "pfopt/optimize/mean_variance.h"
+#include "pfopt/optimize/multi_objective.h"
 #include "services/common/request.h"
 
 namespace pfopt::service {
@@ -27,6 +28,10 @@ struct PreparedProblem {
   Index history_periods = 0;          // return periods the estimates used (0 if given)
   // HIERARCHICAL_RISK_PARITY only: the correlation the tree is built from (allocation_models.h).
   Matrix correlation;
+  // The periodic returns of the histories (history_periods x n, request order, NaN = missing):
+  // the scenarios of CVaR. Kept when NeedsReturnScenarios(request) (extended_models.h), else
+  // empty (and always empty without histories).
+  Matrix returns;
 };
 
 // Validates the request (every field, messages naming it) and builds the engine problem.
@@ -47,6 +52,12 @@ struct FrontierResponse {
   int iterations = 0;
   double optimization_time_ms = 0.0;
   std::vector<std::string> warnings;
+  // Pareto fronts (extended_models.h, RunParetoFront; `points` is then empty): the measure each
+  // point minimises, the one bounded by its epsilon, the tail probability of CVaR, and the
+  // points with every measure.
+  std::string minimised, constrained;
+  double cvar_alpha = kNaN;
+  std::vector<ParetoPoint> pareto_points;
 };
 
 // The efficient frontier of the request's strategies and constraints (its objective is

@@ -176,7 +176,7 @@ TEST(RunOptimization, RejectsInconsistentRequestsNamingTheField) {
        "constraints.sector_limits.tech", "no strategy has that sector"},
       {"method", [](OptimizationRequest* r) { r->method = RequestMethod::kRobustOptimization; },
        "method", "not implemented yet"},
-      {"objective", [](OptimizationRequest* r) { r->objective = RequestObjective::kMinCvar; },
+      {"objective", [](OptimizationRequest* r) { r->objective = RequestObjective::kRiskParity; },
        "objective", "not implemented yet"},
       {"target",
        [](OptimizationRequest* r) {

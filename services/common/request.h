@@ -90,6 +90,7 @@ struct RobustParameters {
   std::string uncertainty;
   std::optional<double> confidence;
   std::optional<double> kappa;
+  std::optional<double> observations;  // extension: T behind mu and Sigma (default: the history's)
   bool present = false;
 };
 
@@ -110,6 +111,7 @@ struct RiskParameters {
   BlackLittermanParameters black_litterman;
   RobustParameters robust;
   std::optional<double> cvar_alpha;
+  std::optional<double> cvar_limit;  // extension: CVaR <= limit (per period), "cvar": {"limit"}
   std::map<std::string, double> objective_weights;
   // Extensions (docs/api.md): estimator settings.
   std::optional<bool> compounding;                 // EMA / CAPM annualisation (default true)
@@ -150,6 +152,15 @@ struct OptimizationResponse {
   std::string method;
   std::vector<std::pair<std::string, double>> risk_contributions;  // RISK_PARITY, request order
   std::vector<std::pair<std::string, double>> posterior_expected_returns;  // BLACK_LITTERMAN
+  // Extensions of the scenario and robust models (NaN when not computed; docs/api.md).
+  double cvar = kNaN;               // CVaR of the weights, per period, at cvar_alpha
+  double value_at_risk = kNaN;      // VaR of the weights, per period, at cvar_alpha
+  double cvar_alpha = kNaN;         // tail probability used
+  double worst_case_return = kNaN;  // ROBUST_OPTIMIZATION: annualised worst-case return
+  double robust_radius = kNaN;      // ROBUST_OPTIMIZATION: kappa (ellipsoid) or z (box)
+  std::string uncertainty;          // ROBUST_OPTIMIZATION: ELLIPSOIDAL or BOX
+  // MULTI_OBJECTIVE: the value of each term ("return", "variance", "cvar", "turnover", "l2").
+  std::map<std::string, double> objective_terms;
 };
 
 }  // namespace pfopt::service

@@ -228,19 +228,22 @@ Result<RiskParameters> ParseRiskParameters(const json& value, const std::string&
   if (auto it = value.find("robust"); it != value.end() && !it->is_null()) {
     const std::string rpath = Join(path, "robust");
     if (!it->is_object()) return TypeError(*it, rpath, "an object");
-    PFOPT_RETURN_IF_ERROR(CheckKeys(*it, rpath, {"uncertainty", "confidence", "kappa"}));
+    PFOPT_RETURN_IF_ERROR(
+        CheckKeys(*it, rpath, {"uncertainty", "confidence", "kappa", "observations"}));
     r.robust.present = true;
     if (auto u = it->find("uncertainty"); u != it->end() && !u->is_null()) {
       PFOPT_ASSIGN(r.robust.uncertainty, String(*u, Join(rpath, "uncertainty")));
     }
     PFOPT_ASSIGN(r.robust.confidence, OptionalNumber(*it, "confidence", rpath));
     PFOPT_ASSIGN(r.robust.kappa, OptionalNumber(*it, "kappa", rpath));
+    PFOPT_ASSIGN(r.robust.observations, OptionalNumber(*it, "observations", rpath));
   }
   if (auto it = value.find("cvar"); it != value.end() && !it->is_null()) {
     const std::string cpath = Join(path, "cvar");
     if (!it->is_object()) return TypeError(*it, cpath, "an object");
-    PFOPT_RETURN_IF_ERROR(CheckKeys(*it, cpath, {"alpha"}));
+    PFOPT_RETURN_IF_ERROR(CheckKeys(*it, cpath, {"alpha", "limit"}));
     PFOPT_ASSIGN(r.cvar_alpha, OptionalNumber(*it, "alpha", cpath));
+    PFOPT_ASSIGN(r.cvar_limit, OptionalNumber(*it, "limit", cpath));
   }
   if (auto it = value.find("objective_weights"); it != value.end() && !it->is_null()) {
     PFOPT_ASSIGN(r.objective_weights, NumberMap(*it, Join(path, "objective_weights")));
@@ -403,6 +406,21 @@ ojson OptimizationRequestToJson(const OptimizationRequest& request) {
   if (!r.hrp_linkage.empty()) risk["hrp_linkage"] = r.hrp_linkage;
   if (!r.hrp_distance.empty()) risk["hrp_distance"] = r.hrp_distance;
   if (r.black_litterman.present) risk["black_litterman"] = BlackLittermanToJson(r.black_litterman);
+  if (r.robust.present) {
+    ojson robust = ojson::object();
+    if (!r.robust.uncertainty.empty()) robust["uncertainty"] = r.robust.uncertainty;
+    if (r.robust.confidence) robust["confidence"] = *r.robust.confidence;
+    if (r.robust.kappa) robust["kappa"] = *r.robust.kappa;
+    if (r.robust.observations) robust["observations"] = *r.robust.observations;
+    risk["robust"] = std::move(robust);
+  }
+  if (r.cvar_alpha || r.cvar_limit) {
+    ojson cvar = ojson::object();
+    if (r.cvar_alpha) cvar["alpha"] = *r.cvar_alpha;
+    if (r.cvar_limit) cvar["limit"] = *r.cvar_limit;
+    risk["cvar"] = std::move(cvar);
+  }
+  if (!r.objective_weights.empty()) risk["objective_weights"] = r.objective_weights;
   ojson out = {{"portfolio_id", request.portfolio_id},
                {"strategies", std::move(strategies)},
                {"objective", EnumToString(request.objective)},
@@ -433,6 +451,17 @@ ojson OptimizationResponseToJson(const OptimizationResponse& response) {
   if (!response.posterior_expected_returns.empty()) {
     metadata["posterior_expected_returns"] = PairsToJson(response.posterior_expected_returns);
   }
+  if (std::isfinite(response.cvar)) {
+    metadata["risk_measures"] = {{"cvar_alpha", response.cvar_alpha},
+                                 {"cvar", response.cvar},
+                                 {"value_at_risk", response.value_at_risk}};
+  }
+  if (!response.uncertainty.empty()) {
+    metadata["robust"] = {{"uncertainty", response.uncertainty},
+                          {"radius", NumberOrNull(response.robust_radius)},
+                          {"worst_case_return", NumberOrNull(response.worst_case_return)}};
+  }
+  if (!response.objective_terms.empty()) metadata["objective_terms"] = response.objective_terms;
   return ojson{{"portfolio_id", response.portfolio_id},
                {"optimal_weights", std::move(weights)},
                {"expected_return", NumberOrNull(response.expected_return)},

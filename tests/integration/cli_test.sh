@@ -79,11 +79,37 @@ check "target out of reach" 2 "maximum attainable return 0\.388" -- "$pfopt" opt
 check "vol target too low" 2 "minimum attainable volatility" -- "$pfopt" optimize --prices "$prices" --objective efficient-risk --target-volatility 0.05
 check "no source" 2 "exactly one of" -- "$pfopt" optimize --objective max-sharpe
 check "unknown flag" 2 "" -- "$pfopt" optimize --prices "$prices" --no-such-flag
-check "not implemented" 2 "not implemented yet" -- sh -c "sed 's/\"MIN_VOLATILITY\"/\"MIN_CVAR\"/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
+check "not implemented" 2 "not implemented yet" -- sh -c "sed 's/\"MIN_VOLATILITY\"/\"RISK_PARITY\"/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
 check "malformed json" 2 "not valid JSON" -- sh -c "echo '{\"portfolio_id\": ' | \"$pfopt\" optimize --request -"
 check "error json" 2 '"field": "strategies\[0\]\.retrns"' -- sh -c "echo '{\"portfolio_id\":\"p\",\"strategies\":[{\"id\":\"A\",\"retrns\":[1]}]}' | \"$pfopt\" optimize --request -"
 check "nan covariance" 2 "variance" -- sh -c "sed 's/\"A\": 0.04/\"A\": -0.04/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
 check "duplicate ids" 2 "must be unique" -- sh -c "sed 's/\"id\": \"B\"/\"id\": \"A\"/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
+
+# Robust, CVaR and multi-objective models (docs/robust.md, docs/cvar.md, docs/multi_objective.md).
+check "min cvar table" 0 "CVaR / VaR +1\.71[0-9] % / 1\.1[0-9]{2} %" -- "$pfopt" optimize --prices "$prices" --objective min-cvar --max-weight 0.3
+check "min cvar json" 0 '"risk_measures"' -- "$pfopt" optimize --prices "$prices" --objective min-cvar --format json
+check "cvar reported for max sharpe" 0 '"cvar_alpha": 0\.1' -- "$pfopt" optimize --prices "$prices" --objective max-sharpe --cvar-alpha 0.1 --format json
+check "robust box" 0 "worst-case return .*BOX set" -- "$pfopt" optimize --prices "$prices" --objective max-utility --method robust_optimization --uncertainty box
+check "multi-objective flags" 0 '"objective_terms"' -- "$pfopt" optimize --prices "$prices" --objective multi-objective --objective-weights return=1,variance=2,cvar=1 --format json
+check "pareto csv" 0 "^point,epsilon,expected_return,volatility,sharpe_ratio,cvar,value_at_risk,turnover,GOOG" -- "$pfopt" frontier --prices "$prices" --objectives return,cvar --points 4
+check "pareto json" 0 '"minimised": "cvar"' -- "$pfopt" frontier --prices "$prices" --objectives cvar,return --points 3 --format json
+check "pareto volatility-cvar" 0 '"constrained": "cvar"' -- "$pfopt" frontier --prices "$prices" --objectives volatility,cvar --points 3 --format json
+check "cvar limit below minimum" 1 "below the minimum attainable CVaR 0\.0170" -- "$pfopt" optimize --prices "$prices" --objective max-return --cvar-limit 0.01
+check "cvar limit with max sharpe" 2 "cvar\.limit" -- "$pfopt" optimize --prices "$prices" --objective max-sharpe --cvar-limit 0.02
+check "bad objectives" 2 "expects two of return, volatility, cvar, turnover" -- "$pfopt" frontier --prices "$prices" --objectives return
+check "unknown weight" 2 "objective_weights\.varience" -- "$pfopt" optimize --prices "$prices" --objective multi-objective --objective-weights varience=1
+check "robust without T" 2 "robust\.observations" -- sh -c "sed 's/, \"observations\": 120//' examples/requests/robust_max_utility.json | \"$pfopt\" optimize --request -"
+check "robust with min cvar" 2 "takes a mean-variance objective" -- sh -c "sed 's/\"MAX_UTILITY\"/\"MIN_CVAR\"/' examples/requests/robust_max_utility.json | \"$pfopt\" optimize --request -"
+check "robust fields without the method" 2 "used only by method ROBUST_OPTIMIZATION" -- sh -c "sed 's/\"ROBUST_OPTIMIZATION\"/\"MEAN_VARIANCE\"/' examples/requests/robust_max_utility.json | \"$pfopt\" optimize --request -"
+# The same multi-objective request from flags and from the request it prints.
+"$pfopt" optimize --prices "$prices" --objective multi-objective --objective-weights return=1,cvar=2 --cvar-alpha 0.1 --max-weight 0.4 --print-request >"$tmp/multi.json"
+"$pfopt" optimize --request "$tmp/multi.json" >"$tmp/multi_from_request.json"
+"$pfopt" optimize --prices "$prices" --objective multi-objective --objective-weights return=1,cvar=2 --cvar-alpha 0.1 --max-weight 0.4 --format json >"$tmp/multi_from_flags.json"
+same=$(/usr/bin/python3 -c "
+import json
+a = json.load(open('$tmp/multi_from_request.json')); b = json.load(open('$tmp/multi_from_flags.json'))
+print(a['optimal_weights'] == b['optimal_weights'] and a['optimization_metadata']['risk_measures']['cvar_alpha'] == 0.1)")
+if [[ "$same" == "True" ]]; then echo "ok   multi-objective flags and request agree"; else echo "FAIL multi-objective flags and request differ"; failures=$((failures + 1)); fi
 
 # Allocation models (docs/risk_parity.md, docs/hierarchical_risk_parity.md, docs/black_litterman.md).
 compare() {  # compare NAME PYTHON_EXPRESSION (True = pass), with o = the response JSON

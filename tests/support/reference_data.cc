@@ -26,6 +26,15 @@ const nlohmann::json& PypfoptReference() {
   return reference;
 }
 
+nlohmann::json LoadJson(const std::string& relative) {
+  std::ifstream in(SourcePath(relative));
+  if (!in) {
+    std::cerr << "cannot open " << relative << "\n";
+    std::abort();
+  }
+  return nlohmann::json::parse(in);
+}
+
 namespace {
 TimeSeriesTable ReadOrDie(const std::string& relative) {
   auto table = ReadTableCsv(SourcePath(relative));

@@ -20,6 +20,9 @@ nlohmann::json ReadJsonFile(const std::string& relative);
 // tests/data/pypfopt/reference.json, parsed once.
 const nlohmann::json& PypfoptReference();
 
+// Any JSON file of the source tree, parsed (aborts the test if it cannot be read).
+nlohmann::json LoadJson(const std::string& relative);
+
 // examples/data/stock_prices.csv and spy_prices.csv, read once (aborts the test on error).
 const TimeSeriesTable& StockPrices();
 const TimeSeriesTable& SpyPrices();
