@@ -34,12 +34,13 @@ tl::unexpected<Error> Prefixed(const Error& error, const std::string& prefix) {
   return tl::unexpected(error.WithFieldPrefix(prefix));
 }
 
-Result<Objective> EngineObjective(RequestObjective objective) {
+// The engine objective of a request objective. MIN_CVAR and MULTI_OBJECTIVE are solved by
+// extended_models.h and RISK_PARITY by allocation_models.h; for them kMinVolatility only says
+// that expected returns are not required up front (the models check what they need).
+Objective EngineObjective(RequestObjective objective) {
   switch (objective) {
     case RequestObjective::kMaxSharpe:
       return Objective::kMaxSharpe;
-    case RequestObjective::kMinVolatility:
-      return Objective::kMinVolatility;
     case RequestObjective::kMaxReturn:
       return Objective::kMaxReturn;
     case RequestObjective::kEfficientRisk:
@@ -48,20 +49,13 @@ Result<Objective> EngineObjective(RequestObjective objective) {
       return Objective::kEfficientReturn;
     case RequestObjective::kMaxUtility:
       return Objective::kMaxUtility;
+    case RequestObjective::kMinVolatility:
     case RequestObjective::kMultiObjective:
     case RequestObjective::kMinCvar:
-      // Solved by extended_models.h; expected returns are needed only for some settings, which
-      // the engine checks (as for MIN_VOLATILITY here).
-      return Objective::kMinVolatility;
     case RequestObjective::kRiskParity:
       break;
   }
-  return MakeError(ErrorCode::kNotImplemented,
-                   "objective " + std::string(EnumToString(objective)) +
-                       " is not implemented yet (it arrives with the allocation-models work); "
-                       "available: MAX_SHARPE, MIN_VOLATILITY, MAX_RETURN, EFFICIENT_RISK, "
-                       "EFFICIENT_RETURN, MAX_UTILITY, MIN_CVAR, MULTI_OBJECTIVE",
-                   "objective");
+  return Objective::kMinVolatility;
 }
 
 Status CheckRequestShape(const OptimizationRequest& request) {
@@ -311,9 +305,9 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   PFOPT_RETURN_IF_ERROR(CheckRequestShape(request));
   // Risk parity and HRP need no mean-variance objective (nor expected returns: kMinVolatility
   // stands for that below); Black-Litterman gets its expected returns from the posterior.
-  auto objective = UsesRiskParityModel(request) ? Result<Objective>(Objective::kMinVolatility)
-                                                : EngineObjective(request.objective);
-  if (!objective) return tl::unexpected(objective.error());
+  const std::optional<Objective> objective = UsesRiskParityModel(request)
+                                                 ? Objective::kMinVolatility
+                                                 : EngineObjective(request.objective);
   const bool needs_expected_returns =
       *objective != Objective::kMinVolatility && request.method != RequestMethod::kBlackLitterman;
   const auto start = Clock::now();

@@ -39,8 +39,8 @@ struct PreparedProblem {
 // MIN_VOLATILITY); the expected returns are then estimated only if histories are there.
 Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request);
 
-// The whole path. Errors: malformed or inconsistent requests, methods and objectives not
-// implemented yet (code kNotImplemented), unreachable targets.
+// The whole path. Errors: malformed or inconsistent requests (naming the field), unreachable
+// targets.
 Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request);
 
 struct FrontierResponse {

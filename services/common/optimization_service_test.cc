@@ -174,10 +174,12 @@ TEST(RunOptimization, RejectsInconsistentRequestsNamingTheField) {
        "constraints.min_weight", "greater than max_weight"},
       {"unknown sector", [](OptimizationRequest* r) { r->constraints.sector_limits["tech"] = 0.3; },
        "constraints.sector_limits.tech", "no strategy has that sector"},
-      {"method", [](OptimizationRequest* r) { r->method = RequestMethod::kRobustOptimization; },
-       "method", "not implemented yet"},
-      {"objective", [](OptimizationRequest* r) { r->objective = RequestObjective::kRiskParity; },
-       "objective", "not implemented yet"},
+      {"robust set without the robust method",
+       [](OptimizationRequest* r) { r->risk_parameters.robust.present = true; },
+       "risk_parameters.robust", "used only by method ROBUST_OPTIMIZATION"},
+      {"risk parity method with a mean-variance objective",
+       [](OptimizationRequest* r) { r->method = RequestMethod::kRiskParity; },
+       "objective", "takes objective RISK_PARITY"},
       {"target",
        [](OptimizationRequest* r) {
          r->objective = RequestObjective::kEfficientReturn;

@@ -17,8 +17,8 @@
 
 namespace pfopt::service {
 
-// Objectives of the API. The mean-variance ones map to pfopt::Objective; the others belong to
-// the allocation-models issue and are refused with "not implemented yet" until they land.
+// Objectives of the API. The mean-variance ones map to pfopt::Objective; RISK_PARITY is solved
+// by allocation_models.h, MIN_CVAR and MULTI_OBJECTIVE by extended_models.h.
 enum class RequestObjective {
   kMaxSharpe,
   kMinVolatility,

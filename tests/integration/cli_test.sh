@@ -79,7 +79,7 @@ check "target out of reach" 2 "maximum attainable return 0\.388" -- "$pfopt" opt
 check "vol target too low" 2 "minimum attainable volatility" -- "$pfopt" optimize --prices "$prices" --objective efficient-risk --target-volatility 0.05
 check "no source" 2 "exactly one of" -- "$pfopt" optimize --objective max-sharpe
 check "unknown flag" 2 "" -- "$pfopt" optimize --prices "$prices" --no-such-flag
-check "not implemented" 2 "not implemented yet" -- sh -c "sed 's/\"MIN_VOLATILITY\"/\"RISK_PARITY\"/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
+check "objective risk parity from stdin" 0 '"risk_contributions"' -- sh -c "sed 's/\"MIN_VOLATILITY\"/\"RISK_PARITY\"/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request - --format json"
 check "malformed json" 2 "not valid JSON" -- sh -c "echo '{\"portfolio_id\": ' | \"$pfopt\" optimize --request -"
 check "error json" 2 '"field": "strategies\[0\]\.retrns"' -- sh -c "echo '{\"portfolio_id\":\"p\",\"strategies\":[{\"id\":\"A\",\"retrns\":[1]}]}' | \"$pfopt\" optimize --request -"
 check "nan covariance" 2 "variance" -- sh -c "sed 's/\"A\": 0.04/\"A\": -0.04/' \"$tmp/stdin.json\" | \"$pfopt\" optimize --request -"
