@@ -77,4 +77,20 @@ double MaxRelativeDifference(const MatrixRef& a, const MatrixRef& b) {
   return (a - b).cwiseAbs().maxCoeff() / scale;
 }
 
+const nlohmann::json& ScenarioReference() {
+  static const nlohmann::json reference = [] {
+    std::ifstream in(SourcePath("tests/data/scenario/reference.json"));
+    if (!in) {
+      std::cerr << "cannot open tests/data/scenario/reference.json\n";
+      std::abort();
+    }
+    return nlohmann::json::parse(in);
+  }();
+  return reference;
+}
+
+std::string ScenarioCubePath() {
+  return SourcePath("tests/data/scenario/cube_20x2000x6_seed7.npy");
+}
+
 }  // namespace pfopt::testing

@@ -32,6 +32,11 @@ Matrix JsonMatrix(const nlohmann::json& rows);
 // max_ij |a - b| / max(max_ij |b|, tiny)
 double MaxRelativeDifference(const MatrixRef& a, const MatrixRef& b);
 
+// tests/data/scenario/reference.json (allopy 0.4.7 answers and high-accuracy optima on the
+// developer cube), parsed once; and the path of that cube (.npy).
+const nlohmann::json& ScenarioReference();
+std::string ScenarioCubePath();
+
 }  // namespace pfopt::testing
 
 #endif  // PFOPT_TESTS_SUPPORT_REFERENCE_DATA_H_

@@ -1,0 +1,156 @@
+#include "pfopt/scenario/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace pfopt::scenario {
+
+namespace {
+
+Status CheckWeights(const ScenarioData& data, const VectorRef& weights) {
+  if (weights.size() != data.num_assets()) {
+    return DimensionMismatch("got " + std::to_string(weights.size()) + " weights for " +
+                                 std::to_string(data.num_assets()) + " assets",
+                             "weights");
+  }
+  if (!weights.allFinite()) return InvalidArgument("the weights are not all finite", "weights");
+  return Ok();
+}
+
+Status CheckPercentile(double percentile) {
+  if (!(percentile >= 0.0 && percentile <= 100.0)) {
+    return InvalidArgument(
+        "percentile is " + std::to_string(percentile) + "; it must be in [0, 100]", "percentile");
+  }
+  return Ok();
+}
+
+Vector MainReturns(const ScenarioData& data, const VectorRef& weights, bool rebalance) {
+  if (!rebalance) return data.cumulative_returns() * weights;
+  return PortfolioReturns(data.cube(), data.num_periods(), weights, true);
+}
+
+Vector CvarReturns(const ScenarioData& data, const VectorRef& weights, bool rebalance) {
+  if (!rebalance) return data.cvar_cumulative_returns() * weights;
+  return PortfolioReturns(data.cvar_cube(), data.cvar_periods(), weights, true);
+}
+
+}  // namespace
+
+Vector PortfolioReturns(const ScenarioCube& cube, Index periods, const VectorRef& weights,
+                        bool rebalance) {
+  Vector growth = Vector::Ones(cube.num_trials());
+  if (rebalance) {
+    for (Index t = 0; t < periods; ++t) {
+      growth.array() *= 1.0 + (cube.Period(t) * weights).array();
+    }
+    return growth.array() - 1.0;
+  }
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> g =
+      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Ones(
+          cube.num_trials(), cube.num_assets());
+  for (Index t = 0; t < periods; ++t) g.array() *= 1.0 + cube.Period(t).array();
+  g.array() -= 1.0;
+  return g * weights;
+}
+
+double AnnualizedExpectedReturn(const VectorRef& returns, double years) {
+  const double exponent = 1.0 / years;
+  double sum = 0.0;
+  for (Index i = 0; i < returns.size(); ++i) {
+    const double gross = 1.0 + returns[i];
+    const double magnitude = std::pow(std::abs(gross), exponent);
+    sum += gross < 0.0 ? -magnitude : magnitude;
+  }
+  return sum / static_cast<double>(returns.size()) - 1.0;
+}
+
+double PercentileLinear(const VectorRef& values, double percentile) {
+  const Index n = values.size();
+  std::vector<double> x(values.data(), values.data() + n);
+  if (n == 1) return x[0];
+  const double q = percentile / 100.0;
+  const double virtual_index = static_cast<double>(n - 1) * q;
+  if (virtual_index >= static_cast<double>(n - 1)) return *std::max_element(x.begin(), x.end());
+  if (virtual_index <= 0.0) return *std::min_element(x.begin(), x.end());
+  const Index previous = static_cast<Index>(std::floor(virtual_index));
+  const double gamma = virtual_index - static_cast<double>(previous);
+  auto nth = x.begin() + previous;
+  std::nth_element(x.begin(), nth, x.end());
+  const double a = *nth;
+  const double b = *std::min_element(nth + 1, x.end());
+  // NumPy's _lerp: a + (b - a) t, or b - (b - a)(1 - t) when t >= 0.5.
+  const double difference = b - a;
+  return gamma >= 0.5 ? b - difference * (1.0 - gamma) : a + difference * gamma;
+}
+
+double ConditionalValueAtRisk(const VectorRef& returns, double percentile) {
+  const double cutoff = PercentileLinear(returns, percentile);
+  double sum = 0.0;
+  Index count = 0;
+  for (Index i = 0; i < returns.size(); ++i) {
+    if (returns[i] <= cutoff) {
+      sum += returns[i];
+      ++count;
+    }
+  }
+  return sum / static_cast<double>(count);
+}
+
+Index CvarTailSize(Index trials, double percentile) {
+  const double virtual_index = static_cast<double>(trials - 1) * (percentile / 100.0);
+  const Index k = static_cast<Index>(std::floor(virtual_index)) + 1;
+  return std::clamp<Index>(k, 1, trials);
+}
+
+Result<ScenarioMetrics> EvaluatePortfolio(const ScenarioData& data, const VectorRef& weights,
+                                          const MetricsOptions& options) {
+  PFOPT_RETURN_IF_ERROR(CheckWeights(data, weights));
+  PFOPT_RETURN_IF_ERROR(CheckPercentile(options.percentile));
+  ScenarioMetrics m;
+  m.expected_return = AnnualizedExpectedReturn(MainReturns(data, weights, options.rebalance),
+                                               data.num_years());
+  m.volatility = std::sqrt(std::max(0.0, weights.dot(data.covariance() * weights)));
+  m.cvar = ConditionalValueAtRisk(CvarReturns(data, weights, options.rebalance),
+                                  options.percentile);
+  m.sharpe_ratio = m.expected_return / m.volatility;
+  if (options.active) {
+    Vector active = weights;
+    active[0] = 0.0;
+    m.active_return = AnnualizedExpectedReturn(MainReturns(data, active, options.rebalance),
+                                               data.num_years());
+    m.tracking_error = std::sqrt(std::max(0.0, active.dot(data.covariance() * active)));
+    m.info_ratio = m.active_return / m.tracking_error;
+  }
+  return m;
+}
+
+Result<double> ExpectedReturn(const ScenarioData& data, const VectorRef& weights,
+                              bool rebalance) {
+  PFOPT_RETURN_IF_ERROR(CheckWeights(data, weights));
+  return AnnualizedExpectedReturn(MainReturns(data, weights, rebalance), data.num_years());
+}
+
+Result<double> Volatility(const ScenarioData& data, const VectorRef& weights) {
+  PFOPT_RETURN_IF_ERROR(CheckWeights(data, weights));
+  return std::sqrt(std::max(0.0, weights.dot(data.covariance() * weights)));
+}
+
+Result<double> Cvar(const ScenarioData& data, const VectorRef& weights, double percentile,
+                    bool rebalance) {
+  PFOPT_RETURN_IF_ERROR(CheckWeights(data, weights));
+  PFOPT_RETURN_IF_ERROR(CheckPercentile(percentile));
+  return ConditionalValueAtRisk(CvarReturns(data, weights, rebalance), percentile);
+}
+
+Result<double> SharpeRatio(const ScenarioData& data, const VectorRef& weights, bool rebalance) {
+  auto e = ExpectedReturn(data, weights, rebalance);
+  if (!e) return e;
+  auto s = Volatility(data, weights);
+  if (!s) return s;
+  return *e / *s;
+}
+
+}  // namespace pfopt::scenario
