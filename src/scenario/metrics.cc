@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "scenario/selection.h"
+
 namespace pfopt::scenario {
 
 namespace {
@@ -57,43 +59,63 @@ Vector PortfolioReturns(const ScenarioCube& cube, Index periods, const VectorRef
 }
 
 double AnnualizedExpectedReturn(const VectorRef& returns, double years) {
-  const double exponent = 1.0 / years;
+  const Eigen::ArrayXd gross = returns.array() + 1.0;
+  const Eigen::ArrayXd magnitude = ((1.0 / years) * gross.abs().log()).exp();
   double sum = 0.0;
-  for (Index i = 0; i < returns.size(); ++i) {
-    const double gross = 1.0 + returns[i];
-    const double magnitude = std::pow(std::abs(gross), exponent);
-    sum += gross < 0.0 ? -magnitude : magnitude;
-  }
+  for (Index i = 0; i < returns.size(); ++i) sum += gross[i] < 0.0 ? -magnitude[i] : magnitude[i];
   return sum / static_cast<double>(returns.size()) - 1.0;
 }
 
-double PercentileLinear(const VectorRef& values, double percentile) {
+namespace {
+
+// The cutoff of PercentileLinear, with the selector that found it (its candidates hold every
+// value up to the cutoff).
+double Cutoff(const VectorRef& values, double percentile, internal::TailSelector* selector) {
   const Index n = values.size();
-  std::vector<double> x(values.data(), values.data() + n);
-  if (n == 1) return x[0];
+  if (n == 1) return values[0];
   const double q = percentile / 100.0;
   const double virtual_index = static_cast<double>(n - 1) * q;
-  if (virtual_index >= static_cast<double>(n - 1)) return *std::max_element(x.begin(), x.end());
-  if (virtual_index <= 0.0) return *std::min_element(x.begin(), x.end());
+  if (virtual_index >= static_cast<double>(n - 1)) return values.maxCoeff();
+  if (virtual_index <= 0.0) return values.minCoeff();
   const Index previous = static_cast<Index>(std::floor(virtual_index));
   const double gamma = virtual_index - static_cast<double>(previous);
-  auto nth = x.begin() + previous;
-  std::nth_element(x.begin(), nth, x.end());
-  const double a = *nth;
-  const double b = *std::min_element(nth + 1, x.end());
+  double a = 0.0, b = 0.0;
+  selector->OrderStatistics(values.data(), n, previous, &a, &b);
   // NumPy's _lerp: a + (b - a) t, or b - (b - a)(1 - t) when t >= 0.5.
   const double difference = b - a;
   return gamma >= 0.5 ? b - difference * (1.0 - gamma) : a + difference * gamma;
 }
 
+}  // namespace
+
+double PercentileLinear(const VectorRef& values, double percentile) {
+  internal::TailSelector selector;
+  return Cutoff(values, percentile, &selector);
+}
+
 double ConditionalValueAtRisk(const VectorRef& returns, double percentile) {
-  const double cutoff = PercentileLinear(returns, percentile);
+  internal::TailSelector selector;
+  const double cutoff = Cutoff(returns, percentile, &selector);
+  const Index n = returns.size();
+  // Every value <= cutoff is a candidate of the selector, except in the cases it did not run.
+  const bool candidates_cover = n > 1 && percentile / 100.0 * static_cast<double>(n - 1) > 0.0 &&
+                                percentile / 100.0 * static_cast<double>(n - 1) <
+                                    static_cast<double>(n - 1);
   double sum = 0.0;
   Index count = 0;
-  for (Index i = 0; i < returns.size(); ++i) {
-    if (returns[i] <= cutoff) {
-      sum += returns[i];
-      ++count;
+  if (candidates_cover) {
+    for (double v : selector.candidate_values()) {
+      if (v <= cutoff) {
+        sum += v;
+        ++count;
+      }
+    }
+  } else {
+    for (Index i = 0; i < n; ++i) {
+      if (returns[i] <= cutoff) {
+        sum += returns[i];
+        ++count;
+      }
     }
   }
   return sum / static_cast<double>(count);

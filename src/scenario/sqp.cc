@@ -1,0 +1,697 @@
+#include "scenario/sqp.h"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <unordered_set>
+#include <utility>
+#include <cstdlib>
+
+#include "pfopt/solve/qp.h"
+
+namespace pfopt::scenario::internal {
+
+void SmoothFunction::AddHessian(const Vector& /*x*/, double /*scale*/, Matrix* /*hessian*/) {}
+
+void PiecewiseMinimum::AddPieceHessian(int /*piece*/, const Vector& /*x*/, double /*scale*/,
+                                       Matrix* /*hessian*/) {}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Num(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.6g", value);
+  return buffer;
+}
+
+// The cutting planes of one piecewise function: the pieces met so far.
+struct Pool {
+  std::vector<int> pieces;
+  std::unordered_set<int> present;
+  std::vector<double> multipliers;  // of the pieces' rows in the last QP
+
+  bool Add(int piece) {
+    if (!present.insert(piece).second) return false;
+    pieces.push_back(piece);
+    multipliers.push_back(0.0);
+    return true;
+  }
+};
+
+// Values (and gradients) of every function at one point.
+struct Point {
+  Vector x;
+  double merit_objective = 0.0;  // minimised: f, -N/D or -psi
+  double natural_objective = 0.0;
+  Vector model_gradient;  // gradient of the minimised objective model
+  double lambda = 0.0;    // kRatio: N/D
+  double denominator = 1.0;
+  std::vector<double> g;         // smooth constraint values
+  std::vector<Vector> g_grad;    // and gradients
+  std::vector<double> psi;       // piecewise constraint values
+  double violation_l1 = 0.0;
+  double violation_max = 0.0;
+};
+
+class Sqp {
+ public:
+  Sqp(const SqpProblem& problem, const SqpOptions& options)
+      : p_(problem), o_(options), n_(problem.num_variables) {
+    has_t_ = p_.objective_kind == SqpObjectiveKind::kPiecewiseMax;
+    nz_ = n_ + (has_t_ ? 1 : 0);
+    pools_.resize(p_.piecewise.size());
+    smooth_multipliers_.assign(p_.smooth.size(), 0.0);
+    for (const auto& c : p_.smooth) (c.equality ? num_smooth_eq_ : num_smooth_in_)++;
+    qp_options_.primal_tolerance = 1e-11;
+    qp_options_.dual_tolerance = 1e-11;
+  }
+
+  SqpResult Run(Vector x);
+
+ private:
+  bool Evaluate(const Vector& x, bool gradients, Point* point);
+  Matrix LagrangianHessian(const Point& point);
+  void BuildQp(const Point& point, const Matrix& hessian);
+  // Solves the QP with cut generation. Returns false on a QP failure (result_ filled).
+  bool SolveWithCuts(const Point& point, QpSolution* solution);
+  void AppendCutRow(int family, int piece, const Vector& x);  // family -1 = objective
+  void ReadMultipliers(const QpSolution& solution);
+  std::vector<std::string> ConflictNames(const QpSolution& solution) const;
+  double Merit(const Point& point, double nu) const {
+    return point.merit_objective + nu * point.violation_l1;
+  }
+  bool TimeUp() const {
+    return o_.time_limit_seconds > 0.0 &&
+           std::chrono::duration<double>(Clock::now() - start_).count() > o_.time_limit_seconds;
+  }
+
+  const SqpProblem& p_;
+  const SqpOptions& o_;
+  Index n_ = 0, nz_ = 0;
+  bool has_t_ = false;
+  int num_smooth_eq_ = 0, num_smooth_in_ = 0;
+  std::vector<Pool> pools_;
+  Pool objective_pool_;
+  std::vector<double> smooth_multipliers_;
+  QpOptions qp_options_;
+  QpProblem qp_;
+  // Inequality rows after the linear and smooth ones: (family, piece) of each cut row.
+  std::vector<std::pair<int, int>> cut_rows_;
+  std::vector<QpActiveConstraint> warm_set_;
+  Vector warm_x_;
+  SqpResult result_;
+  Clock::time_point start_;
+  // BFGS state.
+  Matrix bfgs_;
+  bool first_update_ = true;
+  Vector previous_x_, previous_model_gradient_;
+  std::vector<Vector> previous_g_grad_;
+  Matrix LagrangianHessianBfgsUpdate(const Point& point, const Vector& s, const Vector& y);
+};
+
+bool Sqp::Evaluate(const Vector& x, bool gradients, Point* point) {
+  point->x = x;
+  Vector* grad = gradients ? &point->model_gradient : nullptr;
+  switch (p_.objective_kind) {
+    case SqpObjectiveKind::kSmooth: {
+      const double f = p_.objective->Evaluate(x, grad);
+      point->merit_objective = f;
+      point->natural_objective = f;
+      break;
+    }
+    case SqpObjectiveKind::kRatio: {
+      Vector gn, gd;
+      const double num = p_.numerator->Evaluate(x, gradients ? &gn : nullptr);
+      const double den = p_.denominator->Evaluate(x, gradients ? &gd : nullptr);
+      if (!(den > 0.0)) return false;
+      point->lambda = num / den;
+      point->denominator = den;
+      point->merit_objective = -point->lambda;
+      point->natural_objective = point->lambda;
+      if (gradients) point->model_gradient = -(gn - point->lambda * gd) / den;
+      break;
+    }
+    case SqpObjectiveKind::kPiecewiseMax: {
+      double psi = 0.0;
+      if (gradients) {
+        int piece = -1;
+        psi = p_.piecewise_objective->Evaluate(x, &piece);
+        objective_pool_.Add(piece);
+      } else {
+        psi = p_.piecewise_objective->Value(x);
+      }
+      point->merit_objective = -psi;
+      point->natural_objective = psi;
+      break;
+    }
+  }
+  if (!std::isfinite(point->merit_objective)) return false;
+  point->violation_l1 = 0.0;
+  point->violation_max = 0.0;
+  point->g.resize(p_.smooth.size());
+  point->g_grad.resize(gradients ? p_.smooth.size() : 0);
+  for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+    const double g = p_.smooth[j].function->Evaluate(x, gradients ? &point->g_grad[j] : nullptr);
+    if (!std::isfinite(g)) return false;
+    point->g[j] = g;
+    const double v = p_.smooth[j].equality ? std::abs(g) : std::max(0.0, g);
+    point->violation_l1 += v;
+    point->violation_max = std::max(point->violation_max, v);
+  }
+  point->psi.resize(p_.piecewise.size());
+  for (std::size_t k = 0; k < p_.piecewise.size(); ++k) {
+    double psi = 0.0;
+    if (gradients) {
+      int piece = -1;
+      psi = p_.piecewise[k].function->Evaluate(x, &piece);
+      pools_[k].Add(piece);
+    } else {
+      psi = p_.piecewise[k].function->Value(x);
+    }
+    if (!std::isfinite(psi)) return false;
+    point->psi[k] = psi;
+    const double v = std::max(0.0, p_.piecewise[k].lower - psi);
+    point->violation_l1 += v;
+    point->violation_max = std::max(point->violation_max, v);
+  }
+  return true;
+}
+
+Matrix Sqp::LagrangianHessian(const Point& point) {
+  const Vector& x = point.x;
+  if (p_.quasi_newton) {
+    // Damped BFGS (Powell) on the gradient of the Lagrangian, both gradients taken with the
+    // latest multipliers.
+    if (bfgs_.size() == 0) {
+      bfgs_ = Matrix::Identity(n_, n_);
+    } else if (previous_x_.size() == n_) {
+      const Vector s = x - previous_x_;
+      Vector y = point.model_gradient - previous_model_gradient_;
+      for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+        y += smooth_multipliers_[j] * (point.g_grad[j] - previous_g_grad_[j]);
+      }
+      const Vector bs = bfgs_ * s;
+      const double sbs = s.dot(bs);
+      const double sy = s.dot(y);
+      if (sbs > 0.0) {
+        if (first_update_ && sy > 0.0) {
+          // Scale the initial matrix to the curvature seen along the first step.
+          bfgs_ *= y.squaredNorm() / sy;
+          first_update_ = false;
+        }
+        return LagrangianHessianBfgsUpdate(point, s, y);
+      }
+    }
+    previous_x_ = x;
+    previous_model_gradient_ = point.model_gradient;
+    previous_g_grad_ = point.g_grad;
+    return bfgs_;
+  }
+  Matrix h = Matrix::Zero(n_, n_);
+  switch (p_.objective_kind) {
+    case SqpObjectiveKind::kSmooth:
+      p_.objective->AddHessian(x, 1.0, &h);
+      break;
+    case SqpObjectiveKind::kRatio:
+      p_.numerator->AddHessian(x, -1.0 / point.denominator, &h);
+      p_.denominator->AddHessian(x, point.lambda / point.denominator, &h);
+      break;
+    case SqpObjectiveKind::kPiecewiseMax:
+      if (!p_.piecewise_objective->LinearPieces()) {
+        for (std::size_t c = 0; c < objective_pool_.pieces.size(); ++c) {
+          if (objective_pool_.multipliers[c] > 0.0) {
+            p_.piecewise_objective->AddPieceHessian(objective_pool_.pieces[c], x,
+                                                    -objective_pool_.multipliers[c], &h);
+          }
+        }
+      }
+      break;
+  }
+  for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+    if (smooth_multipliers_[j] != 0.0) {
+      p_.smooth[j].function->AddHessian(x, smooth_multipliers_[j], &h);
+    }
+  }
+  for (std::size_t k = 0; k < p_.piecewise.size(); ++k) {
+    if (p_.piecewise[k].function->LinearPieces()) continue;
+    for (std::size_t c = 0; c < pools_[k].pieces.size(); ++c) {
+      if (pools_[k].multipliers[c] > 0.0) {
+        p_.piecewise[k].function->AddPieceHessian(pools_[k].pieces[c], x,
+                                                  -pools_[k].multipliers[c], &h);
+      }
+    }
+  }
+  h = 0.5 * (h + h.transpose()).eval();
+  if (!p_.convex) {
+    // Make the model convex: negative curvature is replaced by its magnitude.
+    Eigen::SelfAdjointEigenSolver<Matrix> eigen(h);
+    const Vector values = eigen.eigenvalues();
+    const double scale = std::max(1e-300, values.cwiseAbs().maxCoeff());
+    if (values.minCoeff() < -1e-12 * scale) {
+      h = eigen.eigenvectors() * values.cwiseAbs().asDiagonal() * eigen.eigenvectors().transpose();
+      h = 0.5 * (h + h.transpose()).eval();
+    }
+  }
+  return h;
+}
+
+Matrix Sqp::LagrangianHessianBfgsUpdate(const Point& point, const Vector& s, const Vector& y) {
+  const Vector bs = bfgs_ * s;
+  const double sbs = s.dot(bs);
+  const double sy = s.dot(y);
+  const double theta = sy >= 0.2 * sbs ? 1.0 : 0.8 * sbs / (sbs - sy);
+  const Vector r = theta * y + (1.0 - theta) * bs;
+  const double sr = s.dot(r);
+  if (sbs > 0.0 && sr > 1e-300) {
+    bfgs_ += r * r.transpose() / sr - bs * bs.transpose() / sbs;
+    bfgs_ = 0.5 * (bfgs_ + bfgs_.transpose()).eval();
+  }
+  previous_x_ = point.x;
+  previous_model_gradient_ = point.model_gradient;
+  previous_g_grad_ = point.g_grad;
+  return bfgs_;
+}
+
+void Sqp::AppendCutRow(int family, int piece, const Vector& x) {
+  PiecewiseMinimum* f = family < 0 ? p_.piecewise_objective : p_.piecewise[family].function;
+  Vector gradient;
+  const double value = f->PieceAt(piece, &gradient);
+  const Index row = qp_.G.rows();
+  qp_.G.conservativeResize(row + 1, nz_);
+  qp_.h.conservativeResize(row + 1);
+  qp_.G.row(row).setZero();
+  const double offset = value - gradient.dot(x);
+  if (family < 0) {
+    // t <= l_p(x) + grad'(z - x)  ->  t - grad'z <= value - grad'x
+    qp_.G.row(row).head(n_) = -gradient.transpose();
+    qp_.G(row, n_) = 1.0;
+    qp_.h[row] = offset;
+  } else {
+    // l_p(x) + grad'(z - x) >= c  ->  -grad'z <= value - grad'x - c
+    qp_.G.row(row).head(n_) = -gradient.transpose();
+    qp_.h[row] = offset - p_.piecewise[family].lower;
+  }
+  cut_rows_.emplace_back(family, piece);
+}
+
+void Sqp::BuildQp(const Point& point, const Matrix& hessian) {
+  const Vector& x = point.x;
+  const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
+  qp_.P = Matrix::Zero(nz_, nz_);
+  qp_.P.topLeftCorner(n_, n_) = hessian;
+  qp_.q = Vector::Zero(nz_);
+  if (has_t_) {
+    qp_.q.head(n_) = -qp_.P.topLeftCorner(n_, n_) * x;
+    qp_.q[n_] = -1.0;
+  } else {
+    qp_.q.head(n_) = point.model_gradient - qp_.P.topLeftCorner(n_, n_) * x;
+  }
+  qp_.A = Matrix::Zero(m_eq_lin + num_smooth_eq_, nz_);
+  qp_.b.resize(m_eq_lin + num_smooth_eq_);
+  qp_.G = Matrix::Zero(m_in_lin + num_smooth_in_, nz_);
+  qp_.h.resize(m_in_lin + num_smooth_in_);
+  if (m_eq_lin > 0) {
+    qp_.A.topLeftCorner(m_eq_lin, n_) = p_.a_eq;
+    qp_.b.head(m_eq_lin) = p_.b_eq;
+  }
+  if (m_in_lin > 0) {
+    qp_.G.topLeftCorner(m_in_lin, n_) = p_.a_in;
+    qp_.h.head(m_in_lin) = p_.b_in;
+  }
+  Index eq = m_eq_lin, in = m_in_lin;
+  for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+    const Vector& grad = point.g_grad[j];
+    const double rhs = grad.dot(x) - point.g[j];
+    if (p_.smooth[j].equality) {
+      qp_.A.row(eq).head(n_) = grad.transpose();
+      qp_.b[eq++] = rhs;
+    } else {
+      qp_.G.row(in).head(n_) = grad.transpose();
+      qp_.h[in++] = rhs;
+    }
+  }
+  cut_rows_.clear();
+  for (std::size_t k = 0; k < pools_.size(); ++k) {
+    for (int piece : pools_[k].pieces) AppendCutRow(static_cast<int>(k), piece, x);
+  }
+  for (int piece : objective_pool_.pieces) AppendCutRow(-1, piece, x);
+  qp_.lb.resize(nz_);
+  qp_.ub.resize(nz_);
+  qp_.lb.head(n_) = p_.lower;
+  qp_.ub.head(n_) = p_.upper;
+  if (has_t_) {
+    qp_.lb[n_] = -kInfinity;
+    qp_.ub[n_] = kInfinity;
+  }
+}
+
+bool Sqp::SolveWithCuts(const Point& point, QpSolution* solution) {
+  DenseQpSolver solver;
+  QpSummary summary;
+  const Vector& x = point.x;
+  // The proximal iterations of the QP solver (used when the model is singular, e.g. linear in
+  // the CVaR epigraph variable) start from the iterate, so that among several optimal points
+  // of the model the one nearest the iterate is taken.
+  Vector start(nz_);
+  start.head(n_) = x;
+  if (has_t_) start[n_] = point.natural_objective;
+  for (int round = 0;; ++round) {
+    if (auto status = solver.Setup(qp_, qp_options_); !status) {
+      result_.status = SqpStatus::kNumerical;
+      result_.message = "invalid QP subproblem: " + status.error().message();
+      return false;
+    }
+    (void)solver.SetWarmStart(warm_set_, round == 0 ? start : warm_x_);
+    if (auto status = solver.Solve(solution, &summary); !status) {
+      result_.status = SqpStatus::kNumerical;
+      result_.message = "QP subproblem failed: " + status.error().message();
+      return false;
+    }
+    if (summary.status == QpStatus::kNumericalError || summary.status == QpStatus::kMaxIterations) {
+      // Retry from a cold start, which avoids a warm working set that became degenerate.
+      solver.ClearWarmStart();
+      (void)solver.SetWarmStart({}, start);
+      if (auto status = solver.Solve(solution, &summary); !status) {
+        result_.status = SqpStatus::kNumerical;
+        result_.message = "QP subproblem failed: " + status.error().message();
+        return false;
+      }
+      ++result_.qp_solves;
+    }
+    ++result_.qp_solves;
+    switch (summary.status) {
+      case QpStatus::kOptimal:
+      case QpStatus::kOptimalInaccurate:
+        break;
+      case QpStatus::kPrimalInfeasible:
+        result_.status = SqpStatus::kInfeasibleQp;
+        result_.conflicting = ConflictNames(*solution);
+        result_.message = summary.message;
+        return false;
+      case QpStatus::kDualInfeasible:
+        result_.status = SqpStatus::kUnboundedQp;
+        result_.message = "the objective is unbounded on the feasible set (" + summary.message + ")";
+        return false;
+      default:
+        if (std::getenv("PFOPT_DUMP_QP")) {
+          std::FILE* f = std::fopen(std::getenv("PFOPT_DUMP_QP"), "w");
+          auto dump = [&](const char* name, const Matrix& m) {
+            std::fprintf(f, "%s %ld %ld\n", name, (long)m.rows(), (long)m.cols());
+            for (Index i = 0; i < m.rows(); ++i) {
+              for (Index j = 0; j < m.cols(); ++j) std::fprintf(f, "%.17g ", m(i, j));
+              std::fprintf(f, "\n");
+            }
+          };
+          dump("P", qp_.P); dump("q", qp_.q); dump("A", qp_.A); dump("b", qp_.b);
+          dump("G", qp_.G); dump("h", qp_.h); dump("lb", qp_.lb); dump("ub", qp_.ub);
+          std::fclose(f);
+        }
+        result_.status = SqpStatus::kNumerical;
+        result_.message = "QP subproblem: " + std::string(EnumToString(summary.status)) + ": " +
+                          summary.message;
+        return false;
+    }
+    warm_set_ = solution->active_set;
+    warm_x_ = solution->x;
+    if (round >= o_.max_cuts_per_iteration) break;
+    // Cut generation: a piece whose linearisation the QP answer violates.
+    const Vector z = solution->x.head(n_);
+    bool added = false;
+    for (std::size_t k = 0; k < pools_.size(); ++k) {
+      int piece = -1;
+      const double model = p_.piecewise[k].function->Model(z, &piece);
+      const double lower = p_.piecewise[k].lower;
+      if (model < lower - o_.cut_tolerance * std::max(1.0, std::abs(lower)) &&
+          pools_[k].Add(piece)) {
+        AppendCutRow(static_cast<int>(k), piece, x);
+        added = true;
+      }
+    }
+    if (has_t_) {
+      int piece = -1;
+      const double model = p_.piecewise_objective->Model(z, &piece);
+      const double t = solution->x[n_];
+      if (model < t - o_.cut_tolerance * std::max(1.0, std::abs(t)) &&
+          objective_pool_.Add(piece)) {
+        AppendCutRow(-1, piece, x);
+        added = true;
+      }
+    }
+    if (!added) break;
+    ++result_.cuts;
+  }
+  return true;
+}
+
+void Sqp::ReadMultipliers(const QpSolution& solution) {
+  const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
+  Index eq = m_eq_lin, in = m_in_lin;
+  for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+    smooth_multipliers_[j] = p_.smooth[j].equality ? solution.y[eq++] : solution.z[in++];
+  }
+  for (auto& pool : pools_) std::fill(pool.multipliers.begin(), pool.multipliers.end(), 0.0);
+  std::fill(objective_pool_.multipliers.begin(), objective_pool_.multipliers.end(), 0.0);
+  for (std::size_t r = 0; r < cut_rows_.size(); ++r) {
+    const auto [family, piece] = cut_rows_[r];
+    Pool& pool = family < 0 ? objective_pool_ : pools_[static_cast<std::size_t>(family)];
+    const auto it = std::find(pool.pieces.begin(), pool.pieces.end(), piece);
+    pool.multipliers[static_cast<std::size_t>(it - pool.pieces.begin())] =
+        solution.z[in + static_cast<Index>(r)];
+  }
+}
+
+std::vector<std::string> Sqp::ConflictNames(const QpSolution& solution) const {
+  std::vector<std::string> names;
+  auto significant = [](const Vector& v, Index i) {
+    const double scale = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
+    return std::abs(v[i]) > 1e-9 * scale && scale > 0.0;
+  };
+  auto add = [&](const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
+  for (Index i = 0; i < solution.certificate_bounds.size() && i < n_; ++i) {
+    if (!significant(solution.certificate_bounds, i)) continue;
+    const std::string variable = i < static_cast<Index>(p_.variable_names.size())
+                                     ? p_.variable_names[static_cast<std::size_t>(i)]
+                                     : "x[" + std::to_string(i) + "]";
+    add((solution.certificate_bounds[i] < 0 ? "lower bound of " : "upper bound of ") + variable);
+  }
+  Index smooth_eq = 0, smooth_in = 0;
+  std::vector<std::string> eq_smooth_names, in_smooth_names;
+  for (const auto& c : p_.smooth) (c.equality ? eq_smooth_names : in_smooth_names).push_back(c.name);
+  (void)smooth_eq;
+  (void)smooth_in;
+  for (Index i = 0; i < solution.certificate_y.size(); ++i) {
+    if (!significant(solution.certificate_y, i)) continue;
+    if (i < m_eq_lin) {
+      add(i < static_cast<Index>(p_.eq_names.size()) ? p_.eq_names[static_cast<std::size_t>(i)]
+                                                     : "equality row " + std::to_string(i));
+    } else {
+      add(eq_smooth_names[static_cast<std::size_t>(i - m_eq_lin)]);
+    }
+  }
+  for (Index i = 0; i < solution.certificate_z.size(); ++i) {
+    if (!significant(solution.certificate_z, i)) continue;
+    if (i < m_in_lin) {
+      add(i < static_cast<Index>(p_.in_names.size()) ? p_.in_names[static_cast<std::size_t>(i)]
+                                                     : "inequality row " + std::to_string(i));
+    } else if (i < m_in_lin + num_smooth_in_) {
+      add(in_smooth_names[static_cast<std::size_t>(i - m_in_lin)]);
+    } else {
+      const int family = cut_rows_[static_cast<std::size_t>(i - m_in_lin - num_smooth_in_)].first;
+      if (family >= 0) add(p_.piecewise[static_cast<std::size_t>(family)].name);
+    }
+  }
+  return names;
+}
+
+SqpResult Sqp::Run(Vector x) {
+  start_ = Clock::now();
+  result_ = SqpResult();
+  x = x.cwiseMax(p_.lower).cwiseMin(p_.upper);
+  double nu = 1.0;
+  double initial_denominator = 0.0;
+  Point point, trial;
+  QpSolution solution;
+  for (int iteration = 0;; ++iteration) {
+    result_.iterations = iteration;
+    if (!Evaluate(x, true, &point)) {
+      result_.status = SqpStatus::kNumerical;
+      result_.message = "a function is not finite (or the denominator is not positive) at an "
+                        "iterate";
+      result_.x = x;
+      return result_;
+    }
+    if (o_.progress) o_.progress(iteration, point.natural_objective, point.violation_max);
+    if (p_.objective_kind == SqpObjectiveKind::kRatio) {
+      if (iteration == 0) initial_denominator = point.denominator;
+      if (point.denominator < 1e-6 * initial_denominator) {
+        // E(t w) / t grows as t -> 0 for a concave E with E(0) = 0: the iterates shrink
+        // towards 0 and the supremum is not attained.
+        result_.status = SqpStatus::kRatioAtOrigin;
+        result_.message = "the ratio keeps increasing as the weights in it shrink to 0 (it is " +
+                          Num(point.natural_objective) + " with a denominator of " +
+                          Num(point.denominator) + "); it has no maximiser";
+        break;
+      }
+    }
+    if (iteration >= o_.max_iterations) {
+      result_.status = SqpStatus::kMaxIterations;
+      result_.message = "iteration limit " + std::to_string(o_.max_iterations) + " reached";
+      break;
+    }
+    if (TimeUp()) {
+      result_.status = SqpStatus::kTimeLimit;
+      result_.message = "time limit of " + Num(o_.time_limit_seconds) + " s reached";
+      break;
+    }
+    const Matrix hessian = LagrangianHessian(point);
+    BuildQp(point, hessian);
+    if (!SolveWithCuts(point, &solution)) {
+      result_.x = x;
+      result_.objective = point.natural_objective;
+      result_.max_violation = point.violation_max;
+      return result_;
+    }
+    ReadMultipliers(solution);
+    const Vector d = solution.x.head(n_) - x;
+    const double step = d.cwiseAbs().maxCoeff();
+    result_.step = step;
+    const double dhd = d.dot(hessian * d);
+    result_.stationarity = (hessian * d).cwiseAbs().maxCoeff();
+    const double x_scale = std::max(1.0, x.cwiseAbs().maxCoeff());
+    // Linear model change of the objective along d.
+    double linear_change = 0.0;
+    if (has_t_) {
+      linear_change = -(solution.x[n_] - point.natural_objective);
+    } else {
+      linear_change = point.model_gradient.dot(d);
+    }
+    // Converged: the step is negligible, or it would change the objective model by less than
+    // rounding (then the remaining step lies along directions the model is flat in).
+    const double model_change = std::abs(linear_change) + 0.5 * std::abs(dhd);
+    const bool negligible =
+        model_change <= 1e-15 * std::max(1.0, std::abs(point.merit_objective)) &&
+        step <= std::sqrt(o_.step_tolerance) * x_scale;
+    if ((step <= o_.step_tolerance * x_scale || negligible) &&
+        point.violation_max <= o_.feasibility_tolerance) {
+      // Converged. Take the last tiny step if it keeps the constraints.
+      result_.status = SqpStatus::kConverged;
+      if (step > 0.0) {
+        const Vector candidate = solution.x.head(n_).cwiseMax(p_.lower).cwiseMin(p_.upper);
+        if (Evaluate(candidate, false, &trial) &&
+            trial.violation_max <= std::max(o_.feasibility_tolerance, point.violation_max) &&
+            trial.merit_objective <=
+                point.merit_objective + 1e-14 * std::max(1.0, std::abs(point.merit_objective))) {
+          point = trial;
+          x = candidate;
+        }
+      }
+      break;
+    }
+    // Penalty parameter.
+    double max_multiplier = 0.0;
+    for (double m : smooth_multipliers_) max_multiplier = std::max(max_multiplier, std::abs(m));
+    for (const auto& pool : pools_) {
+      double sum = 0.0;
+      for (double m : pool.multipliers) sum += std::abs(m);
+      max_multiplier = std::max(max_multiplier, sum);
+    }
+    nu = std::max(nu, 1.1 * max_multiplier + 1e-8);
+    if (point.violation_l1 > 0.0) {
+      nu = std::max(nu, (linear_change + 0.5 * std::max(0.0, dhd)) / (0.5 * point.violation_l1));
+    }
+    const double merit0 = Merit(point, nu);
+    const double slope = linear_change - nu * point.violation_l1;
+    const double roundoff = 1e-14 * std::max(1.0, std::abs(merit0));
+    // Line search along d, with a second-order correction after a rejected full step.
+    double alpha = 1.0;
+    bool accepted = false;
+    Vector next;
+    while (alpha >= 1e-12) {
+      next = (x + alpha * d).cwiseMax(p_.lower).cwiseMin(p_.upper);
+      if (Evaluate(next, false, &trial) &&
+          Merit(trial, nu) <= merit0 + 1e-4 * alpha * std::min(slope, 0.0) + roundoff) {
+        accepted = true;
+        break;
+      }
+      if (alpha == 1.0 && !p_.smooth.empty() && trial.g.size() == p_.smooth.size() &&
+          trial.violation_l1 > point.violation_l1) {
+        // Second-order correction: the same QP with the smooth constraints linearised at x
+        // but shifted by their curvature along d.
+        const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
+        QpProblem saved_b = qp_;
+        Index eq = m_eq_lin, in = m_in_lin;
+        for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+          const double shift = trial.g[j] - point.g[j] - point.g_grad[j].dot(d);
+          if (p_.smooth[j].equality) {
+            qp_.b[eq++] -= shift;
+          } else {
+            qp_.h[in++] -= shift;
+          }
+        }
+        QpSolution correction;
+        DenseQpSolver solver;
+        QpSummary summary;
+        if (solver.Setup(qp_, qp_options_) && solver.Solve(&correction, &summary) &&
+            (summary.status == QpStatus::kOptimal ||
+             summary.status == QpStatus::kOptimalInaccurate)) {
+          ++result_.qp_solves;
+          const Vector corrected = correction.x.head(n_).cwiseMax(p_.lower).cwiseMin(p_.upper);
+          if (Evaluate(corrected, false, &trial) &&
+              Merit(trial, nu) <= merit0 + 1e-4 * std::min(slope, 0.0) + roundoff) {
+            next = corrected;
+            accepted = true;
+            qp_ = std::move(saved_b);
+            break;
+          }
+        }
+        qp_ = std::move(saved_b);
+      }
+      alpha *= 0.5;
+    }
+    if (!accepted) {
+      if (point.violation_max <= o_.feasibility_tolerance &&
+          step <= std::sqrt(o_.step_tolerance) * x_scale) {
+        // The step is small and no longer improves the merit function within rounding:
+        // accept x as converged to the precision the functions allow.
+        result_.status = SqpStatus::kConverged;
+        result_.message = "stopped at rounding level (step " + Num(step) + ")";
+        break;
+      }
+      result_.status = SqpStatus::kLineSearch;
+      result_.message = "no step decreases the merit function (step " + Num(step) +
+                        ", violation " + Num(point.violation_max) + ")";
+      break;
+    }
+    if (std::getenv("PFOPT_SQP_TRACE")) {
+      std::fprintf(stderr, "it %d obj %.12g viol %.2e step %.2e alpha %g nu %g cuts %d qps %d\n",
+                   iteration, point.natural_objective, point.violation_max, step, alpha, nu,
+                   result_.cuts, result_.qp_solves);
+    }
+    x = next;
+  }
+  result_.x = x;
+  result_.objective = point.natural_objective;
+  result_.max_violation = point.violation_max;
+  result_.smooth_multipliers = smooth_multipliers_;
+  result_.piecewise_multipliers.assign(pools_.size(), 0.0);
+  for (std::size_t k = 0; k < pools_.size(); ++k) {
+    for (double m : pools_[k].multipliers) result_.piecewise_multipliers[k] += m;
+  }
+  return result_;
+}
+
+}  // namespace
+
+SqpResult SolveSqp(const SqpProblem& problem, const Vector& x0, const SqpOptions& options) {
+  Sqp sqp(problem, options);
+  return sqp.Run(x0);
+}
+
+}  // namespace pfopt::scenario::internal
