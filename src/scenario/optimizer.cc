@@ -348,9 +348,10 @@ Built BuildSqp(const Spec& spec, const LinearPart& linear, Functions* functions,
       case QuantityKind::kVolatility: {
         // (w'Sw - v^2) / (2 v): in volatility units near the limit.
         const double v = b.limit;
-        p.smooth.push_back({functions->Keep(std::make_unique<QuadraticFunction>(
-                                functions->Covariance(b.quantity.active), 0.5 / v, -0.5 * v)),
-                            false, b.name});
+        const Matrix* q = functions->Covariance(b.quantity.active);
+        p.smooth.push_back(
+            {functions->Keep(std::make_unique<QuadraticFunction>(q, 0.5 / v, -0.5 * v)), false,
+             b.name, q, v});
         break;
       }
       case QuantityKind::kReturn:
@@ -423,6 +424,30 @@ bool ProjectOnLinearPart(const LinearPart& part, const Vector& x0, Vector* x,
     }
   }
   return false;
+}
+
+// argmin w'Qw over the bounds and linear constraints (they have a common point).
+bool MinimumQuadratic(const LinearPart& part, const Matrix& q, Vector* x) {
+  QpProblem qp;
+  qp.P = q;
+  qp.q = Vector::Zero(q.rows());
+  qp.A = part.a_eq;
+  qp.b = part.b_eq;
+  qp.G = part.a_in;
+  qp.h = part.b_in;
+  qp.lb = part.lower;
+  qp.ub = part.upper;
+  QpOptions options;
+  options.primal_tolerance = 1e-12;
+  options.dual_tolerance = 1e-12;
+  QpSummary summary;
+  auto solution = SolveQp(qp, options, &summary);
+  if (!solution || (summary.status != QpStatus::kOptimal &&
+                    summary.status != QpStatus::kOptimalInaccurate)) {
+    return false;
+  }
+  *x = solution->x;
+  return true;
 }
 
 std::string JoinNames(const std::vector<std::string>& names) {
@@ -675,6 +700,24 @@ ScenarioResult Solver::Run() {
   const Index tail_size = CvarTailSize(data_.cvar_cube().num_trials(),
                                        problem_.arguments.percentile);
   Functions functions(data_, problem_.rebalance, tail_size);
+  // A start that meets the volatility (tracking error) cap: on the segment from the
+  // minimum-volatility portfolio to the start, where the volatility equals the cap. Convex
+  // problems end at the same optimum from any start; this one saves the iterations that an
+  // infeasible start costs.
+  for (const Bound& b : spec.bounds) {
+    if (b.quantity.kind != QuantityKind::kVolatility) continue;
+    const Matrix& q = *functions.Covariance(b.quantity.active);
+    const double cap = b.limit * (1.0 - 1e-9);
+    if (start.dot(q * start) <= cap * cap) break;
+    Vector low;
+    if (!MinimumQuadratic(linear_, q, &low)) break;
+    const double floor2 = low.dot(q * low);
+    if (floor2 > cap * cap) break;  // infeasible: diagnosed below
+    const Vector d = start - low;
+    const double a = d.dot(q * d), bb = low.dot(q * d), c = floor2 - cap * cap;
+    if (a > 0.0) start = low + ((-bb + std::sqrt(std::max(0.0, bb * bb - a * c))) / a) * d;
+    break;
+  }
   if (problem_.rebalance) {
     // Start the rebalanced problem from the buy-and-hold optimum: both are close, and the
     // buy-and-hold one is cheap (its returns are linear in the weights).

@@ -65,7 +65,16 @@ class Sqp {
     nz_ = n_ + (has_t_ ? 1 : 0);
     pools_.resize(p_.piecewise.size());
     smooth_multipliers_.assign(p_.smooth.size(), 0.0);
-    for (const auto& c : p_.smooth) (c.equality ? num_smooth_eq_ : num_smooth_in_)++;
+    for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+      const auto& c = p_.smooth[j];
+      if (exact_ < 0 && !c.equality && c.quadratic != nullptr && c.limit > 0.0 &&
+          !p_.quasi_newton) {
+        exact_ = static_cast<int>(j);
+        row_of_smooth_.push_back(-1);
+        continue;
+      }
+      row_of_smooth_.push_back(c.equality ? num_smooth_eq_++ : num_smooth_in_++);
+    }
     qp_options_.primal_tolerance = 1e-11;
     qp_options_.dual_tolerance = 1e-11;
   }
@@ -94,6 +103,17 @@ class Sqp {
   Index n_ = 0, nz_ = 0;
   bool has_t_ = false;
   int num_smooth_eq_ = 0, num_smooth_in_ = 0;
+  // Row of each smooth constraint among the smooth rows of its kind; -1 for the one kept
+  // exactly (exact_, or -1 when there is none) and its multiplier.
+  std::vector<int> row_of_smooth_;
+  int exact_ = -1;
+  double exact_multiplier_ = 0.0;
+  Matrix base_p_;  // P without the exact constraint's term
+  // Solves the QP once (qp_ as it is); false on failure (result_ filled).
+  bool SolveQpOnce(DenseQpSolver* solver, const Vector& start, bool warm, QpSolution* solution);
+  // Solves the subproblem with the exact constraint: the multiplier mu >= 0 at which the QP
+  // with P + mu Q / limit meets it with complementarity.
+  bool SolveExact(DenseQpSolver* solver, const Vector& start, QpSolution* solution);
   std::vector<Pool> pools_;
   Pool objective_pool_;
   std::vector<double> smooth_multipliers_;
@@ -107,6 +127,10 @@ class Sqp {
   Clock::time_point start_;
   // BFGS state.
   Matrix bfgs_;
+  // Parts of the Hessian of the Lagrangian at hessian_x_.
+  Vector hessian_x_;
+  Matrix objective_hessian_;
+  std::vector<Matrix> constraint_hessians_;
   bool first_update_ = true;
   Vector previous_x_, previous_model_gradient_;
   std::vector<Vector> previous_g_grad_;
@@ -211,30 +235,40 @@ Matrix Sqp::LagrangianHessian(const Point& point) {
     previous_g_grad_ = point.g_grad;
     return bfgs_;
   }
-  Matrix h = Matrix::Zero(n_, n_);
-  switch (p_.objective_kind) {
-    case SqpObjectiveKind::kSmooth:
-      p_.objective->AddHessian(x, 1.0, &h);
-      break;
-    case SqpObjectiveKind::kRatio:
-      p_.numerator->AddHessian(x, -1.0 / point.denominator, &h);
-      p_.denominator->AddHessian(x, point.lambda / point.denominator, &h);
-      break;
-    case SqpObjectiveKind::kPiecewiseMax:
-      if (!p_.piecewise_objective->LinearPieces()) {
-        for (std::size_t c = 0; c < objective_pool_.pieces.size(); ++c) {
-          if (objective_pool_.multipliers[c] > 0.0) {
-            p_.piecewise_objective->AddPieceHessian(objective_pool_.pieces[c], x,
-                                                    -objective_pool_.multipliers[c], &h);
-          }
-        }
+  // The objective's part once per iteration; each constraint's part on demand (once).
+  if (hessian_x_.size() != n_ || hessian_x_ != x) {
+    hessian_x_ = x;
+    objective_hessian_ = Matrix::Zero(n_, n_);
+    switch (p_.objective_kind) {
+      case SqpObjectiveKind::kSmooth:
+        p_.objective->AddHessian(x, 1.0, &objective_hessian_);
+        break;
+      case SqpObjectiveKind::kRatio:
+        p_.numerator->AddHessian(x, -1.0 / point.denominator, &objective_hessian_);
+        p_.denominator->AddHessian(x, point.lambda / point.denominator, &objective_hessian_);
+        break;
+      case SqpObjectiveKind::kPiecewiseMax:
+        break;
+    }
+    constraint_hessians_.assign(p_.smooth.size(), Matrix());
+  }
+  Matrix h = objective_hessian_;
+  if (p_.objective_kind == SqpObjectiveKind::kPiecewiseMax &&
+      !p_.piecewise_objective->LinearPieces()) {
+    for (std::size_t c = 0; c < objective_pool_.pieces.size(); ++c) {
+      if (objective_pool_.multipliers[c] > 0.0) {
+        p_.piecewise_objective->AddPieceHessian(objective_pool_.pieces[c], x,
+                                                -objective_pool_.multipliers[c], &h);
       }
-      break;
+    }
   }
   for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
-    if (smooth_multipliers_[j] != 0.0) {
-      p_.smooth[j].function->AddHessian(x, smooth_multipliers_[j], &h);
+    if (smooth_multipliers_[j] == 0.0 || static_cast<int>(j) == exact_) continue;
+    if (constraint_hessians_[j].size() == 0) {
+      constraint_hessians_[j] = Matrix::Zero(n_, n_);
+      p_.smooth[j].function->AddHessian(x, 1.0, &constraint_hessians_[j]);
     }
+    h += smooth_multipliers_[j] * constraint_hessians_[j];
   }
   for (std::size_t k = 0; k < p_.piecewise.size(); ++k) {
     if (p_.piecewise[k].function->LinearPieces()) continue;
@@ -322,16 +356,17 @@ void Sqp::BuildQp(const Point& point, const Matrix& hessian) {
     qp_.G.topLeftCorner(m_in_lin, n_) = p_.a_in;
     qp_.h.head(m_in_lin) = p_.b_in;
   }
-  Index eq = m_eq_lin, in = m_in_lin;
   for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+    const int row = row_of_smooth_[j];
+    if (row < 0) continue;
     const Vector& grad = point.g_grad[j];
     const double rhs = grad.dot(x) - point.g[j];
     if (p_.smooth[j].equality) {
-      qp_.A.row(eq).head(n_) = grad.transpose();
-      qp_.b[eq++] = rhs;
+      qp_.A.row(m_eq_lin + row).head(n_) = grad.transpose();
+      qp_.b[m_eq_lin + row] = rhs;
     } else {
-      qp_.G.row(in).head(n_) = grad.transpose();
-      qp_.h[in++] = rhs;
+      qp_.G.row(m_in_lin + row).head(n_) = grad.transpose();
+      qp_.h[m_in_lin + row] = rhs;
     }
   }
   cut_rows_.clear();
@@ -339,6 +374,7 @@ void Sqp::BuildQp(const Point& point, const Matrix& hessian) {
     for (int piece : pools_[k].pieces) AppendCutRow(static_cast<int>(k), piece, x);
   }
   for (int piece : objective_pool_.pieces) AppendCutRow(-1, piece, x);
+  base_p_ = qp_.P;
   qp_.lb.resize(nz_);
   qp_.ub.resize(nz_);
   qp_.lb.head(n_) = p_.lower;
@@ -349,9 +385,130 @@ void Sqp::BuildQp(const Point& point, const Matrix& hessian) {
   }
 }
 
+bool Sqp::SolveQpOnce(DenseQpSolver* solver, const Vector& start, bool warm,
+                      QpSolution* solution) {
+  QpSummary summary;
+  if (auto status = solver->Setup(qp_, qp_options_); !status) {
+    result_.status = SqpStatus::kNumerical;
+    result_.message = "invalid QP subproblem: " + status.error().message();
+    return false;
+  }
+  (void)solver->SetWarmStart(warm_set_, warm ? warm_x_ : start);
+  if (auto status = solver->Solve(solution, &summary); !status) {
+    result_.status = SqpStatus::kNumerical;
+    result_.message = "QP subproblem failed: " + status.error().message();
+    return false;
+  }
+  ++result_.qp_solves;
+  if (summary.status == QpStatus::kNumericalError || summary.status == QpStatus::kMaxIterations) {
+    // Retry from a cold start, which avoids a warm working set that became degenerate.
+    solver->ClearWarmStart();
+    (void)solver->SetWarmStart({}, start);
+    if (auto status = solver->Solve(solution, &summary); !status) {
+      result_.status = SqpStatus::kNumerical;
+      result_.message = "QP subproblem failed: " + status.error().message();
+      return false;
+    }
+    ++result_.qp_solves;
+  }
+  switch (summary.status) {
+    case QpStatus::kOptimal:
+    case QpStatus::kOptimalInaccurate:
+      break;
+    case QpStatus::kPrimalInfeasible:
+      result_.status = SqpStatus::kInfeasibleQp;
+      result_.conflicting = ConflictNames(*solution);
+      result_.message = summary.message;
+      return false;
+    case QpStatus::kDualInfeasible:
+      result_.status = SqpStatus::kUnboundedQp;
+      result_.message = "the objective is unbounded on the feasible set (" + summary.message + ")";
+      return false;
+    default:
+      result_.status = SqpStatus::kNumerical;
+      result_.message = "QP subproblem: " + std::string(EnumToString(summary.status)) + ": " +
+                        summary.message;
+      return false;
+  }
+  warm_set_ = solution->active_set;
+  warm_x_ = solution->x;
+  return true;
+}
+
+bool Sqp::SolveExact(DenseQpSolver* solver, const Vector& start, QpSolution* solution) {
+  const SqpSmoothConstraint& c = p_.smooth[static_cast<std::size_t>(exact_)];
+  const Matrix& q = *c.quadratic;
+  const double v = c.limit;
+  // g(mu) = (z'Qz - v^2) / (2 v) at the QP's answer for mu: non-increasing in mu.
+  auto solve = [&](double mu, double* g) -> bool {
+    qp_.P = base_p_;
+    qp_.P.topLeftCorner(n_, n_) += (mu / v) * q;
+    if (!SolveQpOnce(solver, start, true, solution)) return false;
+    const Vector z = solution->x.head(n_);
+    *g = (z.dot(q * z) - v * v) / (2.0 * v);
+    return true;
+  };
+  const double tolerance = 1e-14 * v;
+  double g_low = 0.0;
+  if (solve(0.0, &g_low)) {
+    if (g_low <= 0.0) {
+      exact_multiplier_ = 0.0;
+      return true;
+    }
+  } else if (result_.status == SqpStatus::kUnboundedQp) {
+    g_low = kInfinity;  // bounded by the quadratic term once mu > 0
+  } else {
+    return false;
+  }
+  double mu_low = 0.0;
+  double mu_high = exact_multiplier_ > 0.0 ? exact_multiplier_ : 1e-3;
+  double g_high = 0.0;
+  QpSolution best;
+  for (int expand = 0;; ++expand) {
+    if (!solve(mu_high, &g_high)) return false;
+    if (g_high <= 0.0) break;
+    mu_low = mu_high;
+    g_low = g_high;
+    mu_high *= 4.0;
+    if (expand > 80) {
+      result_.status = SqpStatus::kInfeasibleQp;
+      result_.conflicting = {c.name};
+      result_.message = c.name + " cannot be met within the linear constraints";
+      return false;
+    }
+  }
+  best = *solution;
+  // Regula falsi (Illinois) on [mu_low, mu_high]; keep the feasible end.
+  int side = 0;
+  for (int it = 0; it < 100 && g_high < -tolerance; ++it) {
+    double mu = std::isinf(g_low) ? 0.5 * (mu_low + mu_high)
+                                  : (mu_low * g_high - mu_high * g_low) / (g_high - g_low);
+    if (!(mu > mu_low && mu < mu_high)) mu = 0.5 * (mu_low + mu_high);
+    double g = 0.0;
+    if (!solve(mu, &g)) return false;
+    if (g <= 0.0) {
+      mu_high = mu;
+      g_high = g;
+      best = *solution;
+      if (side == -1 && !std::isinf(g_low)) g_low *= 0.5;
+      side = -1;
+    } else {
+      mu_low = mu;
+      g_low = g;
+      if (side == 1) g_high *= 0.5;
+      side = 1;
+    }
+    if (mu_high - mu_low <= 1e-15 * mu_high) break;
+  }
+  *solution = best;
+  warm_x_ = best.x;
+  warm_set_ = best.active_set;
+  exact_multiplier_ = mu_high;
+  return true;
+}
+
 bool Sqp::SolveWithCuts(const Point& point, QpSolution* solution) {
   DenseQpSolver solver;
-  QpSummary summary;
   const Vector& x = point.x;
   // The proximal iterations of the QP solver (used when the model is singular, e.g. linear in
   // the CVaR epigraph variable) start from the iterate, so that among several optimal points
@@ -359,64 +516,13 @@ bool Sqp::SolveWithCuts(const Point& point, QpSolution* solution) {
   Vector start(nz_);
   start.head(n_) = x;
   if (has_t_) start[n_] = point.natural_objective;
+  warm_x_ = start;
   for (int round = 0;; ++round) {
-    if (auto status = solver.Setup(qp_, qp_options_); !status) {
-      result_.status = SqpStatus::kNumerical;
-      result_.message = "invalid QP subproblem: " + status.error().message();
+    if (exact_ >= 0) {
+      if (!SolveExact(&solver, start, solution)) return false;
+    } else if (!SolveQpOnce(&solver, start, true, solution)) {
       return false;
     }
-    (void)solver.SetWarmStart(warm_set_, round == 0 ? start : warm_x_);
-    if (auto status = solver.Solve(solution, &summary); !status) {
-      result_.status = SqpStatus::kNumerical;
-      result_.message = "QP subproblem failed: " + status.error().message();
-      return false;
-    }
-    if (summary.status == QpStatus::kNumericalError || summary.status == QpStatus::kMaxIterations) {
-      // Retry from a cold start, which avoids a warm working set that became degenerate.
-      solver.ClearWarmStart();
-      (void)solver.SetWarmStart({}, start);
-      if (auto status = solver.Solve(solution, &summary); !status) {
-        result_.status = SqpStatus::kNumerical;
-        result_.message = "QP subproblem failed: " + status.error().message();
-        return false;
-      }
-      ++result_.qp_solves;
-    }
-    ++result_.qp_solves;
-    switch (summary.status) {
-      case QpStatus::kOptimal:
-      case QpStatus::kOptimalInaccurate:
-        break;
-      case QpStatus::kPrimalInfeasible:
-        result_.status = SqpStatus::kInfeasibleQp;
-        result_.conflicting = ConflictNames(*solution);
-        result_.message = summary.message;
-        return false;
-      case QpStatus::kDualInfeasible:
-        result_.status = SqpStatus::kUnboundedQp;
-        result_.message = "the objective is unbounded on the feasible set (" + summary.message + ")";
-        return false;
-      default:
-        if (std::getenv("PFOPT_DUMP_QP")) {
-          std::FILE* f = std::fopen(std::getenv("PFOPT_DUMP_QP"), "w");
-          auto dump = [&](const char* name, const Matrix& m) {
-            std::fprintf(f, "%s %ld %ld\n", name, (long)m.rows(), (long)m.cols());
-            for (Index i = 0; i < m.rows(); ++i) {
-              for (Index j = 0; j < m.cols(); ++j) std::fprintf(f, "%.17g ", m(i, j));
-              std::fprintf(f, "\n");
-            }
-          };
-          dump("P", qp_.P); dump("q", qp_.q); dump("A", qp_.A); dump("b", qp_.b);
-          dump("G", qp_.G); dump("h", qp_.h); dump("lb", qp_.lb); dump("ub", qp_.ub);
-          std::fclose(f);
-        }
-        result_.status = SqpStatus::kNumerical;
-        result_.message = "QP subproblem: " + std::string(EnumToString(summary.status)) + ": " +
-                          summary.message;
-        return false;
-    }
-    warm_set_ = solution->active_set;
-    warm_x_ = solution->x;
     if (round >= o_.max_cuts_per_iteration) break;
     // Cut generation: a piece whose linearisation the QP answer violates.
     const Vector z = solution->x.head(n_);
@@ -442,6 +548,7 @@ bool Sqp::SolveWithCuts(const Point& point, QpSolution* solution) {
       }
     }
     if (!added) break;
+    // AppendCutRow grew qp_.G; keep the exact-constraint base in step (P is unchanged).
     ++result_.cuts;
   }
   return true;
@@ -449,10 +556,16 @@ bool Sqp::SolveWithCuts(const Point& point, QpSolution* solution) {
 
 void Sqp::ReadMultipliers(const QpSolution& solution) {
   const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
-  Index eq = m_eq_lin, in = m_in_lin;
   for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
-    smooth_multipliers_[j] = p_.smooth[j].equality ? solution.y[eq++] : solution.z[in++];
+    const int row = row_of_smooth_[j];
+    if (row < 0) {
+      smooth_multipliers_[j] = exact_multiplier_;
+    } else {
+      smooth_multipliers_[j] =
+          p_.smooth[j].equality ? solution.y[m_eq_lin + row] : solution.z[m_in_lin + row];
+    }
   }
+  const Index in = m_in_lin + num_smooth_in_;
   for (auto& pool : pools_) std::fill(pool.multipliers.begin(), pool.multipliers.end(), 0.0);
   std::fill(objective_pool_.multipliers.begin(), objective_pool_.multipliers.end(), 0.0);
   for (std::size_t r = 0; r < cut_rows_.size(); ++r) {
@@ -482,8 +595,14 @@ std::vector<std::string> Sqp::ConflictNames(const QpSolution& solution) const {
     add((solution.certificate_bounds[i] < 0 ? "lower bound of " : "upper bound of ") + variable);
   }
   Index smooth_eq = 0, smooth_in = 0;
-  std::vector<std::string> eq_smooth_names, in_smooth_names;
-  for (const auto& c : p_.smooth) (c.equality ? eq_smooth_names : in_smooth_names).push_back(c.name);
+  std::vector<std::string> eq_smooth_names(static_cast<std::size_t>(num_smooth_eq_)),
+      in_smooth_names(static_cast<std::size_t>(num_smooth_in_));
+  for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+    const int row = row_of_smooth_[j];
+    if (row < 0) continue;
+    (p_.smooth[j].equality ? eq_smooth_names : in_smooth_names)[static_cast<std::size_t>(row)] =
+        p_.smooth[j].name;
+  }
   (void)smooth_eq;
   (void)smooth_in;
   for (Index i = 0; i < solution.certificate_y.size(); ++i) {
@@ -550,7 +669,7 @@ SqpResult Sqp::Run(Vector x) {
       result_.message = "time limit of " + Num(o_.time_limit_seconds) + " s reached";
       break;
     }
-    const Matrix hessian = LagrangianHessian(point);
+    Matrix hessian = LagrangianHessian(point);
     BuildQp(point, hessian);
     if (!SolveWithCuts(point, &solution)) {
       result_.x = x;
@@ -558,7 +677,31 @@ SqpResult Sqp::Run(Vector x) {
       result_.max_violation = point.violation_max;
       return result_;
     }
+    std::vector<double> previous_multipliers = smooth_multipliers_;
     ReadMultipliers(solution);
+    if (!p_.quasi_newton) {
+      // A constraint that just became active brings its curvature into the Hessian: solve the
+      // QP again with it (cheap: the parts of the Hessian are kept), instead of taking a step
+      // that ignores it.
+      bool newly_active = false;
+      for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+        newly_active = newly_active || (static_cast<int>(j) != exact_ &&
+                                        previous_multipliers[j] == 0.0 &&
+                                        smooth_multipliers_[j] != 0.0);
+      }
+      if (newly_active) {
+        const Matrix updated = LagrangianHessian(point);
+        BuildQp(point, updated);
+        if (!SolveWithCuts(point, &solution)) {
+          result_.x = x;
+          result_.objective = point.natural_objective;
+          result_.max_violation = point.violation_max;
+          return result_;
+        }
+        ReadMultipliers(solution);
+        hessian = updated;
+      }
+    }
     const Vector d = solution.x.head(n_) - x;
     const double step = d.cwiseAbs().maxCoeff();
     result_.step = step;
@@ -626,18 +769,24 @@ SqpResult Sqp::Run(Vector x) {
         // but shifted by their curvature along d.
         const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
         QpProblem saved_b = qp_;
-        Index eq = m_eq_lin, in = m_in_lin;
         for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
+          const int row = row_of_smooth_[j];
+          if (row < 0) continue;
           const double shift = trial.g[j] - point.g[j] - point.g_grad[j].dot(d);
           if (p_.smooth[j].equality) {
-            qp_.b[eq++] -= shift;
+            qp_.b[m_eq_lin + row] -= shift;
           } else {
-            qp_.h[in++] -= shift;
+            qp_.h[m_in_lin + row] -= shift;
           }
         }
         QpSolution correction;
         DenseQpSolver solver;
         QpSummary summary;
+        if (exact_ >= 0) {
+          qp_.P.topLeftCorner(n_, n_) +=
+              (exact_multiplier_ / p_.smooth[static_cast<std::size_t>(exact_)].limit) *
+              *p_.smooth[static_cast<std::size_t>(exact_)].quadratic;
+        }
         if (solver.Setup(qp_, qp_options_) && solver.Solve(&correction, &summary) &&
             (summary.status == QpStatus::kOptimal ||
              summary.status == QpStatus::kOptimalInaccurate)) {

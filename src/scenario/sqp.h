@@ -68,6 +68,12 @@ struct SqpSmoothConstraint {
   SmoothFunction* function = nullptr;  // g(x) <= 0, or h(x) = 0 when `equality`
   bool equality = false;
   std::string name;
+  // Optional: g(x) = (x'Qx - limit^2) / (2 limit) exactly, Q PSD (a volatility cap). The first
+  // such constraint is kept exactly in the subproblems (a QP with the multiplier found by a
+  // one-dimensional search) instead of being linearised: every iterate then meets it, and the
+  // steps do not overshoot the curved boundary.
+  const Matrix* quadratic = nullptr;
+  double limit = 0.0;
 };
 
 struct SqpPiecewiseConstraint {
