@@ -222,11 +222,7 @@ class Functions {
 };
 
 // Bounds, sum_to_1 and the linear rows of a problem, with their names.
-struct LinearPart {
-  Vector lower, upper;
-  Matrix a_eq, a_in;
-  Vector b_eq, b_in;
-  std::vector<std::string> eq_names, in_names, variable_names;
+struct LinearPart : internal::LinearSet {
   bool sum_to_1 = false;
 };
 
@@ -300,15 +296,7 @@ Built BuildSqp(const Spec& spec, const LinearPart& linear, Functions* functions,
   Built built;
   SqpProblem& p = built.problem;
   p.num_variables = data.num_assets();
-  p.lower = linear.lower;
-  p.upper = linear.upper;
-  p.a_eq = linear.a_eq;
-  p.b_eq = linear.b_eq;
-  p.a_in = linear.a_in;
-  p.b_in = linear.b_in;
-  p.eq_names = linear.eq_names;
-  p.in_names = linear.in_names;
-  p.variable_names = linear.variable_names;
+  p.linear = linear;
   bool uses_return[2] = {false, false};
   const Goal& goal = spec.goal;
   switch (goal.kind) {
@@ -374,56 +362,6 @@ Built BuildSqp(const Spec& spec, const LinearPart& linear, Functions* functions,
   p.convex = convex;
   built.convex = convex;
   return built;
-}
-
-// Projects x0 on the bounds and linear constraints (min ||x - x0||^2). Returns false with the
-// names of the conflicting constraints when they have no common point.
-bool ProjectOnLinearPart(const LinearPart& part, const Vector& x0, Vector* x,
-                         std::vector<std::string>* conflicting) {
-  const Index n = x0.size();
-  QpProblem qp;
-  qp.P = Matrix::Identity(n, n);
-  qp.q = -x0;
-  qp.A = part.a_eq;
-  qp.b = part.b_eq;
-  qp.G = part.a_in;
-  qp.h = part.b_in;
-  qp.lb = part.lower;
-  qp.ub = part.upper;
-  QpOptions options;
-  options.primal_tolerance = 1e-12;
-  options.dual_tolerance = 1e-12;
-  QpSummary summary;
-  auto solution = SolveQp(qp, options, &summary);
-  if (solution && (summary.status == QpStatus::kOptimal ||
-                   summary.status == QpStatus::kOptimalInaccurate)) {
-    *x = solution->x;
-    return true;
-  }
-  if (solution && summary.status == QpStatus::kPrimalInfeasible) {
-    auto significant = [](const Vector& v, Index i) {
-      const double scale = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
-      return scale > 0.0 && std::abs(v[i]) > 1e-9 * scale;
-    };
-    for (Index j = 0; j < solution->certificate_bounds.size(); ++j) {
-      if (significant(solution->certificate_bounds, j)) {
-        conflicting->push_back(
-            (solution->certificate_bounds[j] < 0 ? "lower bound of " : "upper bound of ") +
-            part.variable_names[static_cast<std::size_t>(j)]);
-      }
-    }
-    for (Index i = 0; i < solution->certificate_y.size(); ++i) {
-      if (significant(solution->certificate_y, i)) {
-        conflicting->push_back(part.eq_names[static_cast<std::size_t>(i)]);
-      }
-    }
-    for (Index i = 0; i < solution->certificate_z.size(); ++i) {
-      if (significant(solution->certificate_z, i)) {
-        conflicting->push_back(part.in_names[static_cast<std::size_t>(i)]);
-      }
-    }
-  }
-  return false;
 }
 
 // argmin w'Qw over the bounds and linear constraints (they have a common point).
@@ -685,7 +623,7 @@ ScenarioResult Solver::Run() {
   }
   Vector start;
   std::vector<std::string> conflicting;
-  if (!ProjectOnLinearPart(linear_, x0, &start, &conflicting)) {
+  if (!internal::ProjectOntoLinearSet(linear_, x0, &start, &conflicting)) {
     result.status = OptimizationStatus::kInfeasible;
     result.message =
         conflicting.empty()

@@ -334,7 +334,7 @@ void Sqp::AppendCutRow(int family, int piece, const Vector& x) {
 
 void Sqp::BuildQp(const Point& point, const Matrix& hessian) {
   const Vector& x = point.x;
-  const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
+  const Index m_eq_lin = p_.linear.a_eq.rows(), m_in_lin = p_.linear.a_in.rows();
   qp_.P = Matrix::Zero(nz_, nz_);
   qp_.P.topLeftCorner(n_, n_) = hessian;
   qp_.q = Vector::Zero(nz_);
@@ -349,12 +349,12 @@ void Sqp::BuildQp(const Point& point, const Matrix& hessian) {
   qp_.G = Matrix::Zero(m_in_lin + num_smooth_in_, nz_);
   qp_.h.resize(m_in_lin + num_smooth_in_);
   if (m_eq_lin > 0) {
-    qp_.A.topLeftCorner(m_eq_lin, n_) = p_.a_eq;
-    qp_.b.head(m_eq_lin) = p_.b_eq;
+    qp_.A.topLeftCorner(m_eq_lin, n_) = p_.linear.a_eq;
+    qp_.b.head(m_eq_lin) = p_.linear.b_eq;
   }
   if (m_in_lin > 0) {
-    qp_.G.topLeftCorner(m_in_lin, n_) = p_.a_in;
-    qp_.h.head(m_in_lin) = p_.b_in;
+    qp_.G.topLeftCorner(m_in_lin, n_) = p_.linear.a_in;
+    qp_.h.head(m_in_lin) = p_.linear.b_in;
   }
   for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
     const int row = row_of_smooth_[j];
@@ -377,8 +377,8 @@ void Sqp::BuildQp(const Point& point, const Matrix& hessian) {
   base_p_ = qp_.P;
   qp_.lb.resize(nz_);
   qp_.ub.resize(nz_);
-  qp_.lb.head(n_) = p_.lower;
-  qp_.ub.head(n_) = p_.upper;
+  qp_.lb.head(n_) = p_.linear.lower;
+  qp_.ub.head(n_) = p_.linear.upper;
   if (has_t_) {
     qp_.lb[n_] = -kInfinity;
     qp_.ub[n_] = kInfinity;
@@ -555,7 +555,7 @@ bool Sqp::SolveWithCuts(const Point& point, QpSolution* solution) {
 }
 
 void Sqp::ReadMultipliers(const QpSolution& solution) {
-  const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
+  const Index m_eq_lin = p_.linear.a_eq.rows(), m_in_lin = p_.linear.a_in.rows();
   for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
     const int row = row_of_smooth_[j];
     if (row < 0) {
@@ -586,11 +586,11 @@ std::vector<std::string> Sqp::ConflictNames(const QpSolution& solution) const {
   auto add = [&](const std::string& name) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   };
-  const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
+  const Index m_eq_lin = p_.linear.a_eq.rows(), m_in_lin = p_.linear.a_in.rows();
   for (Index i = 0; i < solution.certificate_bounds.size() && i < n_; ++i) {
     if (!significant(solution.certificate_bounds, i)) continue;
-    const std::string variable = i < static_cast<Index>(p_.variable_names.size())
-                                     ? p_.variable_names[static_cast<std::size_t>(i)]
+    const std::string variable = i < static_cast<Index>(p_.linear.variable_names.size())
+                                     ? p_.linear.variable_names[static_cast<std::size_t>(i)]
                                      : "x[" + std::to_string(i) + "]";
     add((solution.certificate_bounds[i] < 0 ? "lower bound of " : "upper bound of ") + variable);
   }
@@ -608,7 +608,7 @@ std::vector<std::string> Sqp::ConflictNames(const QpSolution& solution) const {
   for (Index i = 0; i < solution.certificate_y.size(); ++i) {
     if (!significant(solution.certificate_y, i)) continue;
     if (i < m_eq_lin) {
-      add(i < static_cast<Index>(p_.eq_names.size()) ? p_.eq_names[static_cast<std::size_t>(i)]
+      add(i < static_cast<Index>(p_.linear.eq_names.size()) ? p_.linear.eq_names[static_cast<std::size_t>(i)]
                                                      : "equality row " + std::to_string(i));
     } else {
       add(eq_smooth_names[static_cast<std::size_t>(i - m_eq_lin)]);
@@ -617,7 +617,7 @@ std::vector<std::string> Sqp::ConflictNames(const QpSolution& solution) const {
   for (Index i = 0; i < solution.certificate_z.size(); ++i) {
     if (!significant(solution.certificate_z, i)) continue;
     if (i < m_in_lin) {
-      add(i < static_cast<Index>(p_.in_names.size()) ? p_.in_names[static_cast<std::size_t>(i)]
+      add(i < static_cast<Index>(p_.linear.in_names.size()) ? p_.linear.in_names[static_cast<std::size_t>(i)]
                                                      : "inequality row " + std::to_string(i));
     } else if (i < m_in_lin + num_smooth_in_) {
       add(in_smooth_names[static_cast<std::size_t>(i - m_in_lin)]);
@@ -632,7 +632,7 @@ std::vector<std::string> Sqp::ConflictNames(const QpSolution& solution) const {
 SqpResult Sqp::Run(Vector x) {
   start_ = Clock::now();
   result_ = SqpResult();
-  x = x.cwiseMax(p_.lower).cwiseMin(p_.upper);
+  x = x.cwiseMax(p_.linear.lower).cwiseMin(p_.linear.upper);
   double nu = 1.0;
   double initial_denominator = 0.0;
   Point point, trial;
@@ -726,7 +726,7 @@ SqpResult Sqp::Run(Vector x) {
       // Converged. Take the last tiny step if it keeps the constraints.
       result_.status = SqpStatus::kConverged;
       if (step > 0.0) {
-        const Vector candidate = solution.x.head(n_).cwiseMax(p_.lower).cwiseMin(p_.upper);
+        const Vector candidate = solution.x.head(n_).cwiseMax(p_.linear.lower).cwiseMin(p_.linear.upper);
         if (Evaluate(candidate, false, &trial) &&
             trial.violation_max <= std::max(o_.feasibility_tolerance, point.violation_max) &&
             trial.merit_objective <=
@@ -757,7 +757,7 @@ SqpResult Sqp::Run(Vector x) {
     bool accepted = false;
     Vector next;
     while (alpha >= 1e-12) {
-      next = (x + alpha * d).cwiseMax(p_.lower).cwiseMin(p_.upper);
+      next = (x + alpha * d).cwiseMax(p_.linear.lower).cwiseMin(p_.linear.upper);
       if (Evaluate(next, false, &trial) &&
           Merit(trial, nu) <= merit0 + 1e-4 * alpha * std::min(slope, 0.0) + roundoff) {
         accepted = true;
@@ -767,7 +767,7 @@ SqpResult Sqp::Run(Vector x) {
           trial.violation_l1 > point.violation_l1) {
         // Second-order correction: the same QP with the smooth constraints linearised at x
         // but shifted by their curvature along d.
-        const Index m_eq_lin = p_.a_eq.rows(), m_in_lin = p_.a_in.rows();
+        const Index m_eq_lin = p_.linear.a_eq.rows(), m_in_lin = p_.linear.a_in.rows();
         QpProblem saved_b = qp_;
         for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
           const int row = row_of_smooth_[j];
@@ -791,7 +791,7 @@ SqpResult Sqp::Run(Vector x) {
             (summary.status == QpStatus::kOptimal ||
              summary.status == QpStatus::kOptimalInaccurate)) {
           ++result_.qp_solves;
-          const Vector corrected = correction.x.head(n_).cwiseMax(p_.lower).cwiseMin(p_.upper);
+          const Vector corrected = correction.x.head(n_).cwiseMax(p_.linear.lower).cwiseMin(p_.linear.upper);
           if (Evaluate(corrected, false, &trial) &&
               Merit(trial, nu) <= merit0 + 1e-4 * std::min(slope, 0.0) + roundoff) {
             next = corrected;
@@ -837,6 +837,58 @@ SqpResult Sqp::Run(Vector x) {
 }
 
 }  // namespace
+
+bool ProjectOntoLinearSet(const LinearSet& set, const Vector& x0, Vector* x,
+                          std::vector<std::string>* conflicting) {
+  const Index n = x0.size();
+  QpProblem qp;
+  qp.P = Matrix::Identity(n, n);
+  qp.q = -x0;
+  qp.A = set.a_eq.rows() > 0 ? set.a_eq : Matrix(0, n);
+  qp.b = set.a_eq.rows() > 0 ? set.b_eq : Vector(0);
+  qp.G = set.a_in.rows() > 0 ? set.a_in : Matrix(0, n);
+  qp.h = set.a_in.rows() > 0 ? set.b_in : Vector(0);
+  qp.lb = set.lower;
+  qp.ub = set.upper;
+  QpOptions options;
+  options.primal_tolerance = 1e-12;
+  options.dual_tolerance = 1e-12;
+  QpSummary summary;
+  auto solution = SolveQp(qp, options, &summary);
+  if (solution && (summary.status == QpStatus::kOptimal ||
+                   summary.status == QpStatus::kOptimalInaccurate)) {
+    *x = solution->x;
+    return true;
+  }
+  if (solution && summary.status == QpStatus::kPrimalInfeasible) {
+    auto significant = [](const Vector& v, Index i) {
+      const double scale = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
+      return scale > 0.0 && std::abs(v[i]) > 1e-9 * scale;
+    };
+    auto name = [](const std::vector<std::string>& names, Index i, const char* fallback) {
+      return i < static_cast<Index>(names.size()) ? names[static_cast<std::size_t>(i)]
+                                                  : fallback + std::to_string(i);
+    };
+    for (Index j = 0; j < solution->certificate_bounds.size(); ++j) {
+      if (significant(solution->certificate_bounds, j)) {
+        conflicting->push_back(
+            (solution->certificate_bounds[j] < 0 ? "lower bound of " : "upper bound of ") +
+            name(set.variable_names, j, "x"));
+      }
+    }
+    for (Index i = 0; i < solution->certificate_y.size(); ++i) {
+      if (significant(solution->certificate_y, i)) {
+        conflicting->push_back(name(set.eq_names, i, "equality row "));
+      }
+    }
+    for (Index i = 0; i < solution->certificate_z.size(); ++i) {
+      if (significant(solution->certificate_z, i)) {
+        conflicting->push_back(name(set.in_names, i, "inequality row "));
+      }
+    }
+  }
+  return false;
+}
 
 SqpResult SolveSqp(const SqpProblem& problem, const Vector& x0, const SqpOptions& options) {
   Sqp sqp(problem, options);

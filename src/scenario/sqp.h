@@ -82,6 +82,23 @@ struct SqpPiecewiseConstraint {
   std::string name;
 };
 
+// Bounds and linear constraints, with the names used in messages.
+struct LinearSet {
+  Vector lower;  // n, may hold -inf
+  Vector upper;  // n, may hold +inf
+  Matrix a_eq;   // rows x n: a_eq x = b_eq
+  Vector b_eq;
+  Matrix a_in;   // rows x n: a_in x <= b_in
+  Vector b_in;
+  std::vector<std::string> eq_names, in_names;  // one per row
+  std::vector<std::string> variable_names;      // one per variable
+};
+
+// The point of `set` nearest to x0 (a QP). Returns false when the set is empty, with the
+// names of the constraints in conflict (from the QP's infeasibility certificate).
+bool ProjectOntoLinearSet(const LinearSet& set, const Vector& x0, Vector* x,
+                          std::vector<std::string>* conflicting);
+
 struct SqpProblem {
   Index num_variables = 0;
   SqpObjectiveKind objective_kind = SqpObjectiveKind::kSmooth;
@@ -91,14 +108,7 @@ struct SqpProblem {
   PiecewiseMinimum* piecewise_objective = nullptr;  // kPiecewiseMax
   std::vector<SqpSmoothConstraint> smooth;
   std::vector<SqpPiecewiseConstraint> piecewise;
-  Matrix a_eq;  // rows x n
-  Vector b_eq;
-  Matrix a_in;
-  Vector b_in;
-  Vector lower;  // n, may hold -inf
-  Vector upper;  // n, may hold +inf
-  std::vector<std::string> eq_names, in_names;  // one per row (for infeasibility messages)
-  std::vector<std::string> variable_names;      // one per variable
+  LinearSet linear;
   // The caller asserts that the problem is convex (objective convex / ratio of a concave
   // nonnegative numerator and a convex positive denominator, g convex, h affine, pieces
   // linear): then Hessians are used as they are and an infeasible QP proves infeasibility.
