@@ -9,6 +9,7 @@
 #include "pfopt/data/returns.h"
 #include "pfopt/estimate/expected_returns.h"
 #include "pfopt/estimate/risk_models.h"
+#include "services/common/scenario_service.h"
 
 namespace pfopt::service {
 
@@ -452,6 +453,10 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
 }
 
 Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request) {
+  if (request.scenarios.present) {  // a scenario cube instead of histories (docs/scenario.md)
+    PFOPT_RETURN_IF_ERROR(CheckRequestShape(request));
+    return RunScenarioRequest(request);
+  }
   auto prepared = PrepareProblem(request);
   if (!prepared) return tl::unexpected(prepared.error());
   auto result = OptimizeMeanVariance(prepared->problem, prepared->options);
@@ -484,6 +489,12 @@ Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request)
 }
 
 Result<FrontierResponse> RunFrontier(const OptimizationRequest& request, int num_points) {
+  if (request.scenarios.present) {
+    return MakeError(ErrorCode::kNotImplemented,
+                     "the frontier of a scenario request is not available; run the scenario "
+                     "methods for each target instead",
+                     "scenarios");
+  }
   OptimizationRequest copy = request;
   copy.objective = RequestObjective::kMaxSharpe;  // needs expected returns, like the frontier
   auto prepared = PrepareProblem(copy);
