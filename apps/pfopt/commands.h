@@ -8,6 +8,7 @@ namespace pfopt::cli {
 
 void AddOptimizeCommand(CLI::App& app, int* exit_code);
 void AddFrontierCommand(CLI::App& app, int* exit_code);
+void AddScenarioCommand(CLI::App& app, int* exit_code);
 
 }  // namespace pfopt::cli
 

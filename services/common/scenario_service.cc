@@ -71,9 +71,15 @@ Result<ScenarioOutcome> RunScenarioJob(const ScenarioJob& job,
   if (s.as_tracking_error) a.as_tracking_error = *s.as_tracking_error;
   if (s.as_active_cvar) a.as_active_cvar = *s.as_active_cvar;
   if (s.as_active_return) a.as_active_return = *s.as_active_return;
-  if (!s.x0.empty()) a.x0 = Eigen::Map<const Vector>(s.x0.data(), static_cast<Index>(s.x0.size()));
-  problem.lower_bounds = job.lower_bounds;
-  problem.upper_bounds = job.upper_bounds;
+  const Index assets = data->num_assets();
+  auto expand = [assets](const Vector& v) {
+    return v.size() == 1 ? Vector(Vector::Constant(assets, v[0])) : v;
+  };
+  if (!s.x0.empty()) {
+    a.x0 = expand(Eigen::Map<const Vector>(s.x0.data(), static_cast<Index>(s.x0.size())));
+  }
+  problem.lower_bounds = expand(job.lower_bounds);
+  problem.upper_bounds = expand(job.upper_bounds);
   problem.a_in = job.a_in;
   problem.b_in = job.b_in;
   problem.a_eq = job.a_eq;
@@ -126,9 +132,7 @@ Result<OptimizationResponse> RunScenarioRequest(const OptimizationRequest& reque
   bool any_bound = c.min_weight.has_value() || c.max_weight.has_value();
   for (const auto& st : strategies) any_bound = any_bound || st.min_weight || st.max_weight;
   if (any_bound) {
-    job.lower_bounds = Vector::Zero(n);
-    job.upper_bounds = Vector::Ones(n);
-    if (active && n > 0) job.lower_bounds[0] = 1.0;
+    scenario::DefaultBounds(settings.optimizer, n, &job.lower_bounds, &job.upper_bounds);
     for (Index j = 0; j < n; ++j) {
       const StrategyDefinition& st = strategies[static_cast<std::size_t>(j)];
       if (c.min_weight) job.lower_bounds[j] = *c.min_weight;

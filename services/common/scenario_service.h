@@ -13,7 +13,9 @@ namespace pfopt::service {
 // A scenario optimisation: the settings plus bounds and linear rows (one column per asset).
 struct ScenarioJob {
   ScenarioSettings settings;
-  Vector lower_bounds, upper_bounds;  // empty = the optimiser's defaults
+  // Bounds: empty = the optimiser's defaults; one entry = that bound for every asset; else one
+  // per asset. settings.x0 likewise (empty = default start, one entry = same for all).
+  Vector lower_bounds, upper_bounds;
   Matrix a_in;                        // a_in w <= b_in
   Vector b_in;
   Matrix a_eq;                        // a_eq w = b_eq

@@ -229,13 +229,9 @@ struct LinearPart : internal::LinearSet {
 LinearPart MakeLinearPart(const ScenarioProblem& problem, Index n) {
   LinearPart part;
   const bool active = problem.optimizer == OptimizerKind::kActive;
-  if (problem.lower_bounds.size() == n) {
-    part.lower = problem.lower_bounds;
-  } else {
-    part.lower = Vector::Zero(n);
-    if (active) part.lower[0] = 1.0;
-  }
-  part.upper = problem.upper_bounds.size() == n ? problem.upper_bounds : Vector::Ones(n);
+  DefaultBounds(problem.optimizer, n, &part.lower, &part.upper);
+  if (problem.lower_bounds.size() == n) part.lower = problem.lower_bounds;
+  if (problem.upper_bounds.size() == n) part.upper = problem.upper_bounds;
   part.sum_to_1 = problem.sum_to_1.value_or(!active);
   const Index user_eq = problem.a_eq.rows();
   part.a_eq.resize(user_eq + (part.sum_to_1 ? 1 : 0), n);
@@ -804,17 +800,16 @@ Status ScenarioProblem::Validate(Index num_assets) const {
       }
     }
   }
-  if (lower_bounds.size() == n && upper_bounds.size() == n) {
-    for (Index j = 0; j < n; ++j) {
-      if (lower_bounds[j] > upper_bounds[j]) {
-        return InvalidArgument("lower bound " + Num(lower_bounds[j]) + " of asset " +
-                                   std::to_string(j) + " is above its upper bound " +
-                                   Num(upper_bounds[j]),
-                               "lower_bounds");
-      }
+  Vector lower, upper;
+  DefaultBounds(optimizer, n, &lower, &upper);
+  if (lower_bounds.size() == n) lower = lower_bounds;
+  if (upper_bounds.size() == n) upper = upper_bounds;
+  for (Index j = 0; j < n; ++j) {
+    if (lower[j] > upper[j]) {
+      return InvalidArgument("lower bound " + Num(lower[j]) + " of asset " + std::to_string(j) +
+                                 " is above its upper bound " + Num(upper[j]),
+                             lower_bounds.size() == n ? "lower_bounds" : "upper_bounds");
     }
-  } else if (lower_bounds.size() != upper_bounds.size()) {
-    return InvalidArgument("give both lower_bounds and upper_bounds, or neither", "upper_bounds");
   }
   for (const auto& [a_matrix, b_vector, name_a, name_b] :
        {std::tuple<const Matrix*, const Vector*, const char*, const char*>{&a_in, &b_in, "a_in",
@@ -838,6 +833,12 @@ Status ScenarioProblem::Validate(Index num_assets) const {
     }
   }
   return Ok();
+}
+
+void DefaultBounds(OptimizerKind optimizer, Index num_assets, Vector* lower, Vector* upper) {
+  *lower = Vector::Zero(num_assets);
+  *upper = Vector::Ones(num_assets);
+  if (optimizer == OptimizerKind::kActive && num_assets > 0) (*lower)[0] = 1.0;
 }
 
 Status ScenarioSolverOptions::Validate() const {

@@ -483,7 +483,8 @@ TEST(ScenarioOptimizer, RejectsMalformedProblemsNamingTheField) {
          p->upper_bounds = Vector::Constant(6, 0.4);
        },
        "lower_bounds"},
-      {[](ScenarioProblem* p) { p->lower_bounds = Vector::Zero(6); }, "upper_bounds"},
+      {[](ScenarioProblem* p) { p->lower_bounds = Vector::Constant(6, 2.0); }, "lower_bounds"},
+      {[](ScenarioProblem* p) { p->upper_bounds = Vector::Constant(6, -1.0); }, "upper_bounds"},
       {[](ScenarioProblem* p) {
          p->a_in = Matrix::Ones(1, 5);
          p->b_in = Vector::Ones(1);

@@ -96,10 +96,10 @@ struct ScenarioProblem {
   MethodArguments arguments;
   // Portfolio returns rebalanced to w every period (true) or buy-and-hold (false, default).
   bool rebalance = false;
-  // Bounds, one per asset; empty = the defaults: [0, 1] for every asset of a
-  // PortfolioOptimizer; [1, 1] for the benchmark (asset 0) and [0, 1] for the others of an
-  // ActivePortfolioOptimizer. (allopy leaves them unbounded unless set; docs/scenario.md.)
-  // -inf / +inf are allowed.
+  // Bounds, one per asset; an empty side takes the defaults (DefaultBounds): [0, 1] for every
+  // asset of a PortfolioOptimizer; [1, 1] for the benchmark (asset 0) and [0, 1] for the
+  // others of an ActivePortfolioOptimizer. (allopy leaves them unbounded unless set;
+  // docs/scenario.md.) -inf / +inf are allowed.
   Vector lower_bounds;
   Vector upper_bounds;
   // sum(w) = 1; unset = the optimiser's default (Portfolio true, Active false).
@@ -170,6 +170,9 @@ struct ScenarioResult {
   int cutting_planes = 0;
   double solve_seconds = 0.0;
 };
+
+// The default bounds of an optimiser for `num_assets` assets (see ScenarioProblem).
+void DefaultBounds(OptimizerKind optimizer, Index num_assets, Vector* lower, Vector* upper);
 
 // Solves `problem` on `data`. Errors: invalid problem or options (see Validate).
 Result<ScenarioResult> SolveScenario(const ScenarioData& data, const ScenarioProblem& problem,
