@@ -45,7 +45,8 @@ pfopt::ScenarioCube GenerateCube() {
       for (Index j = 0; j < kAssets; ++j, ++k) {
         const auto a = static_cast<std::size_t>(j);
         const double idio = normal(rng);
-        values[k] = mean[a] + sd[a] * (beta[a] * factor + std::sqrt(1.0 - beta[a] * beta[a]) * idio);
+        values[k] =
+            mean[a] + sd[a] * (beta[a] * factor + std::sqrt(1.0 - beta[a] * beta[a]) * idio);
       }
     }
   }

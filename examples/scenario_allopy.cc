@@ -13,8 +13,8 @@
 namespace sc = pfopt::scenario;
 
 void Print(const char* title, const sc::ScenarioResult& r) {
-  std::printf("%s: %s\n  %s\n  weights:", title,
-              std::string(pfopt::EnumToString(r.status)).c_str(), r.message.c_str());
+  std::printf("%s: %s\n  %s\n  weights:", title, std::string(pfopt::EnumToString(r.status)).c_str(),
+              r.message.c_str());
   for (pfopt::Index j = 0; j < r.weights.size(); ++j) std::printf(" %.4f", r.weights[j]);
   std::printf("\n  E = %.6f, vol = %.6f, CVaR = %.6f, Sharpe = %.4f (%d SQP iterations, %.2f ms)\n",
               r.metrics.expected_return, r.metrics.volatility, r.metrics.cvar,

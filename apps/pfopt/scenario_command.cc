@@ -1,5 +1,6 @@
 // pfopt scenario: the allopy-compatible scenario optimiser on a Monte-Carlo cube
 // (docs/scenario.md, docs/cli.md).
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -7,7 +8,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
 
 #include "apps/pfopt/cli_common.h"
 #include "apps/pfopt/commands.h"
@@ -71,8 +71,10 @@ Result<Vector> ParseNumbers(const std::string& text, const char* flag) {
     const double x = std::strtod(item.c_str(), &end);
     while (end != nullptr && *end == ' ') ++end;
     if (item.empty() || end == item.c_str() || *end != '\0' || std::isnan(x)) {
-      return InvalidArgument(std::string(flag) + " expects one number or a comma-separated list, "
-                                                 "got '" + text + "'",
+      return InvalidArgument(std::string(flag) +
+                                 " expects one number or a comma-separated list, "
+                                 "got '" +
+                                 text + "'",
                              flag);
     }
     values.push_back(x);
@@ -171,7 +173,8 @@ Result<service::ScenarioJob> BuildJob(const ScenarioFlags& flags) {
   s.path = flags.cube;
   s.cvar_path = flags.cvar_cube;
   auto unit = ParseTimeUnit(flags.time_unit);
-  if (!unit) return tl::unexpected(Error(unit.error().code(), unit.error().message(), "--time-unit"));
+  if (!unit)
+    return tl::unexpected(Error(unit.error().code(), unit.error().message(), "--time-unit"));
   s.time_unit = *unit;
   auto optimizer = EnumFromString<scenario::OptimizerKind>(flags.optimizer, "optimizer");
   if (!optimizer) {
@@ -252,11 +255,11 @@ nlohmann::ordered_json ToJson(const service::ScenarioOutcome& outcome, bool acti
 
 void PrintTable(const ScenarioFlags& flags, const service::ScenarioOutcome& outcome, bool active) {
   const scenario::ScenarioResult& r = outcome.result;
-  std::printf("pfopt scenario: %s (%s optimizer, %s), %ld assets: %s\n",
-              std::string(EnumToString(*EnumFromString<scenario::ScenarioMethod>(flags.method)))
-                  .c_str(),
-              flags.optimizer.c_str(), flags.rebalance ? "rebalanced" : "buy-and-hold",
-              static_cast<long>(outcome.num_assets), std::string(EnumToString(r.status)).c_str());
+  std::printf(
+      "pfopt scenario: %s (%s optimizer, %s), %ld assets: %s\n",
+      std::string(EnumToString(*EnumFromString<scenario::ScenarioMethod>(flags.method))).c_str(),
+      flags.optimizer.c_str(), flags.rebalance ? "rebalanced" : "buy-and-hold",
+      static_cast<long>(outcome.num_assets), std::string(EnumToString(r.status)).c_str());
   std::printf("  %s\n", r.message.c_str());
   if (!HasSolution(r.status)) return;
   const auto& m = r.metrics;
@@ -335,10 +338,13 @@ void AddScenarioCommand(CLI::App& app, int* exit_code) {
       "allopy-compatible optimisation on a Monte-Carlo cube (periods x trials x assets of "
       "simple returns): maximise returns, minimise volatility / CVaR / tracking error, maximise "
       "the Sharpe or information ratio (docs/scenario.md).");
-  command->add_option("--cube", flags->cube, "the cube: NumPy .npy or long CSV period,trial,asset,return")
+  command
+      ->add_option("--cube", flags->cube,
+                   "the cube: NumPy .npy or long CSV period,trial,asset,return")
       ->required();
-  command->add_option("--time-unit", flags->time_unit,
-                      "periods per year: monthly, quarterly, semi-annually, yearly or a number")
+  command
+      ->add_option("--time-unit", flags->time_unit,
+                   "periods per year: monthly, quarterly, semi-annually, yearly or a number")
       ->capture_default_str();
   command->add_option("--cvar-cube", flags->cvar_cube,
                       "cube for the CVaR figures (default: the first 3 years of --cube)");
@@ -380,7 +386,8 @@ void AddScenarioCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"table", "json"}));
   command->footer(
       "Exit codes: 0 solved, 1 infeasible or unsolved (with the reason), 2 bad input, 3 "
-      "internal error.\nExample: pfopt scenario --cube tests/data/scenario/cube_20x2000x6_seed7.npy "
+      "internal error.\nExample: pfopt scenario --cube "
+      "tests/data/scenario/cube_20x2000x6_seed7.npy "
       "--method maximize-returns --max-vol 0.1");
   command->callback([flags, exit_code] { *exit_code = Run(*flags); });
 }

@@ -328,11 +328,11 @@ Result<std::optional<bool>> OptionalBool(const json& object, const char* key,
 
 Result<ScenarioSettings> ParseScenarios(const json& value, const std::string& path) {
   if (!value.is_object()) return TypeError(value, path, "an object");
-  PFOPT_RETURN_IF_ERROR(CheckKeys(value, path,
-                                  {"path", "cvar_path", "time_unit", "optimizer", "method",
-                                   "max_vol", "max_cvar", "min_ret", "percentile", "rebalance",
-                                   "sum_to_1", "as_tracking_error", "as_active_cvar",
-                                   "as_active_return", "x0"}));
+  PFOPT_RETURN_IF_ERROR(
+      CheckKeys(value, path,
+                {"path", "cvar_path", "time_unit", "optimizer", "method", "max_vol", "max_cvar",
+                 "min_ret", "percentile", "rebalance", "sum_to_1", "as_tracking_error",
+                 "as_active_cvar", "as_active_return", "x0"}));
   ScenarioSettings s;
   s.present = true;
   auto file = value.find("path");
@@ -353,14 +353,15 @@ Result<ScenarioSettings> ParseScenarios(const json& value, const std::string& pa
     s.time_unit = *unit;
   }
   if (auto it = value.find("optimizer"); it != value.end() && !it->is_null()) {
-    PFOPT_ASSIGN(s.optimizer, EnumValue<scenario::OptimizerKind>(*it, Join(path, "optimizer"),
-                                                                 "optimizer"));
+    PFOPT_ASSIGN(s.optimizer,
+                 EnumValue<scenario::OptimizerKind>(*it, Join(path, "optimizer"), "optimizer"));
   }
   auto method = value.find("method");
   if (method == value.end() || method->is_null()) {
-    return InvalidArgument(path + ".method is required (maximize_returns, minimize_volatility, "
-                                  "minimize_cvar, maximize_sharpe_ratio, maximize_eva, "
-                                  "minimize_tracking_error, maximize_info_ratio)",
+    return InvalidArgument(path +
+                               ".method is required (maximize_returns, minimize_volatility, "
+                               "minimize_cvar, maximize_sharpe_ratio, maximize_eva, "
+                               "minimize_tracking_error, maximize_info_ratio)",
                            Join(path, "method"));
   }
   PFOPT_ASSIGN(s.method,
@@ -410,10 +411,9 @@ Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
     return InvalidArgument(std::string("the request must be a JSON object, got ") +
                            TypeName(value));
   }
-  PFOPT_RETURN_IF_ERROR(CheckKeys(
-      value, "",
-      {"portfolio_id", "strategies", "objective", "method", "constraints", "risk_parameters",
-       "scenarios"}));
+  PFOPT_RETURN_IF_ERROR(CheckKeys(value, "",
+                                  {"portfolio_id", "strategies", "objective", "method",
+                                   "constraints", "risk_parameters", "scenarios"}));
   OptimizationRequest request;
   auto id = value.find("portfolio_id");
   if (id == value.end()) return InvalidArgument("portfolio_id is required", "portfolio_id");
@@ -506,9 +506,8 @@ ojson OptimizationRequestToJson(const OptimizationRequest& request) {
   out["risk_parameters"] = std::move(risk);
   if (request.scenarios.present) {
     const ScenarioSettings& sc = request.scenarios;
-    ojson scenarios = {{"path", sc.path},
-                       {"time_unit", sc.time_unit},
-                       {"optimizer", EnumToString(sc.optimizer)}};
+    ojson scenarios = {
+        {"path", sc.path}, {"time_unit", sc.time_unit}, {"optimizer", EnumToString(sc.optimizer)}};
     if (sc.method) scenarios["method"] = EnumToString(*sc.method);
     if (!sc.cvar_path.empty()) scenarios["cvar_path"] = sc.cvar_path;
     if (sc.max_vol) scenarios["max_vol"] = *sc.max_vol;

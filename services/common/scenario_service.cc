@@ -166,9 +166,9 @@ Result<OptimizationResponse> RunScenarioRequest(const OptimizationRequest& reque
   }
   if (c.budget) {
     if (settings.sum_to_1.value_or(false) && *c.budget != 1.0) {
-      return InvalidArgument("budget " + std::to_string(*c.budget) +
-                                 " contradicts scenarios.sum_to_1 = true",
-                             "constraints.budget");
+      return InvalidArgument(
+          "budget " + std::to_string(*c.budget) + " contradicts scenarios.sum_to_1 = true",
+          "constraints.budget");
     }
     job.settings.sum_to_1 = false;
     AppendRow(&job.a_eq, &job.b_eq, Vector::Ones(n), *c.budget);

@@ -16,9 +16,9 @@ struct ScenarioJob {
   // Bounds: empty = the optimiser's defaults; one entry = that bound for every asset; else one
   // per asset. settings.x0 likewise (empty = default start, one entry = same for all).
   Vector lower_bounds, upper_bounds;
-  Matrix a_in;                        // a_in w <= b_in
+  Matrix a_in;  // a_in w <= b_in
   Vector b_in;
-  Matrix a_eq;                        // a_eq w = b_eq
+  Matrix a_eq;  // a_eq w = b_eq
   Vector b_eq;
   // When > 0: the number of assets the caller expects (e.g. one per strategy of a request);
   // a cube with another number is an Error on field "strategies".

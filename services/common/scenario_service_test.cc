@@ -30,9 +30,9 @@ double Expected(const char* name) {
 }
 
 TEST(ScenarioRequest, MaximisesReturnsAtAVolatilityCap) {
-  const OptimizationRequest request = Parse(R"({"portfolio_id": "cube", "strategies": )" +
-                                            Strategies() + R"(, "scenarios": {"path": ")" +
-                                            kCube + R"(", "time_unit": "quarterly",
+  const OptimizationRequest request =
+      Parse(R"({"portfolio_id": "cube", "strategies": )" + Strategies() +
+            R"(, "scenarios": {"path": ")" + kCube + R"(", "time_unit": "quarterly",
       "optimizer": "portfolio", "method": "maximize_returns", "max_vol": 0.10}})");
   auto response = RunOptimization(request);
   ASSERT_TRUE(response) << response.error().ToString();
@@ -56,7 +56,8 @@ TEST(ScenarioRequest, ActiveOptimiserTakesBoundsFromTheStrategies) {
       "strategies": [{"id": "bench", "min_weight": 1, "max_weight": 1}, {"id": "s1"}, {"id": "s2"},
                      {"id": "s3"}, {"id": "s4"}, {"id": "s5"}],
       "constraints": {"min_weight": 0, "max_weight": 0.25},
-      "scenarios": {"path": ")" + std::string(kCube) + R"(", "optimizer": "active",
+      "scenarios": {"path": ")" + std::string(kCube) +
+                                            R"(", "optimizer": "active",
                     "method": "maximize_eva", "max_vol": 0.03, "time_unit": 4}})");
   auto response = RunOptimization(request);
   ASSERT_TRUE(response) << response.error().ToString();
@@ -73,13 +74,13 @@ TEST(ScenarioRequest, SectorLimitsAndBudgetBecomeLinearRows) {
       "strategies": [{"id": "a0"}, {"id": "a1"}, {"id": "a2"}, {"id": "a3", "sector": "risky"},
                      {"id": "a4", "sector": "risky"}, {"id": "a5"}],
       "constraints": {"sector_limits": {"risky": 0.3}, "budget": 1.0},
-      "scenarios": {"path": ")" + std::string(kCube) + R"(", "method": "maximize_returns",
+      "scenarios": {"path": ")" + std::string(kCube) +
+                                            R"(", "method": "maximize_returns",
                     "max_vol": 0.10}})");
   auto response = RunOptimization(request);
   ASSERT_TRUE(response) << response.error().ToString();
   ASSERT_EQ(response->convergence_status, OptimizationStatus::kOptimal);
-  EXPECT_LE(response->optimal_weights[3].second + response->optimal_weights[4].second,
-            0.3 + 1e-12);
+  EXPECT_LE(response->optimal_weights[3].second + response->optimal_weights[4].second, 0.3 + 1e-12);
   double sum = 0.0;
   for (const auto& [id, w] : response->optimal_weights) sum += w;
   EXPECT_NEAR(sum, 1.0, 1e-12);
@@ -115,9 +116,9 @@ TEST(ScenarioRequest, RejectsBadRequestsNamingTheField) {
        "scenarios.rebalance"},
   };
   for (const Bad& bad : parse_errors) {
-    auto request = ParseOptimizationRequest(R"({"portfolio_id": "p", "strategies": )" +
-                                            Strategies() + R"(, "scenarios": )" + bad.scenarios +
-                                            "}");
+    auto request =
+        ParseOptimizationRequest(R"({"portfolio_id": "p", "strategies": )" + Strategies() +
+                                 R"(, "scenarios": )" + bad.scenarios + "}");
     ASSERT_FALSE(request) << bad.field;
     EXPECT_EQ(request.error().field(), bad.field) << request.error().message();
   }
@@ -130,16 +131,16 @@ TEST(ScenarioRequest, RejectsBadRequestsNamingTheField) {
        "scenarios.time_unit"},
   };
   for (const Bad& bad : run_errors) {
-    auto response = RunOptimization(Parse(R"({"portfolio_id": "p", "strategies": )" +
-                                          Strategies() + R"(, "scenarios": )" + bad.scenarios +
-                                          "}"));
+    auto response = RunOptimization(Parse(R"({"portfolio_id": "p", "strategies": )" + Strategies() +
+                                          R"(, "scenarios": )" + bad.scenarios + "}"));
     ASSERT_FALSE(response) << bad.field;
     EXPECT_EQ(response.error().field(), bad.field) << response.error().message();
   }
   // Five strategies for six assets.
   auto count = RunOptimization(Parse(
       R"({"portfolio_id": "p", "strategies": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"},
-      {"id": "e"}], "scenarios": {"path": )" + cube + R"(, "method": "minimize_cvar"}})"));
+      {"id": "e"}], "scenarios": {"path": )" +
+      cube + R"(, "method": "minimize_cvar"}})"));
   ASSERT_FALSE(count);
   EXPECT_EQ(count.error().field(), "strategies");
   EXPECT_NE(count.error().message().find("has 6 assets"), std::string::npos)
@@ -147,13 +148,14 @@ TEST(ScenarioRequest, RejectsBadRequestsNamingTheField) {
   // Histories and a cube together; turnover; a risk-free rate.
   auto history = RunOptimization(Parse(
       R"({"portfolio_id": "p", "strategies": [{"id": "a", "returns": [0.1, 0.2]}],
-      "scenarios": {"path": )" + cube + R"(, "method": "minimize_cvar"}})"));
+      "scenarios": {"path": )" +
+      cube + R"(, "method": "minimize_cvar"}})"));
   ASSERT_FALSE(history);
   EXPECT_EQ(history.error().field(), "strategies[0]");
-  auto turnover = RunOptimization(
-      Parse(R"({"portfolio_id": "p", "strategies": )" + Strategies() +
-            R"(, "constraints": {"turnover_limit": 0.1}, "scenarios": {"path": )" + cube +
-            R"(, "method": "minimize_cvar"}})"));
+  auto turnover =
+      RunOptimization(Parse(R"({"portfolio_id": "p", "strategies": )" + Strategies() +
+                            R"(, "constraints": {"turnover_limit": 0.1}, "scenarios": {"path": )" +
+                            cube + R"(, "method": "minimize_cvar"}})"));
   ASSERT_FALSE(turnover);
   EXPECT_EQ(turnover.error().code(), ErrorCode::kNotImplemented);
   auto rf = RunOptimization(
@@ -162,10 +164,10 @@ TEST(ScenarioRequest, RejectsBadRequestsNamingTheField) {
             R"(, "method": "maximize_sharpe_ratio"}})"));
   ASSERT_FALSE(rf);
   EXPECT_EQ(rf.error().field(), "risk_parameters.risk_free_rate");
-  auto frontier = RunFrontier(Parse(R"({"portfolio_id": "p", "strategies": )" + Strategies() +
-                                    R"(, "scenarios": {"path": )" + cube +
-                                    R"(, "method": "minimize_cvar"}})"),
-                              5);
+  auto frontier =
+      RunFrontier(Parse(R"({"portfolio_id": "p", "strategies": )" + Strategies() +
+                        R"(, "scenarios": {"path": )" + cube + R"(, "method": "minimize_cvar"}})"),
+                  5);
   ASSERT_FALSE(frontier);
   EXPECT_EQ(frontier.error().code(), ErrorCode::kNotImplemented);
 }

@@ -38,8 +38,8 @@ Status CheckSizes(Index periods, Index trials, Index assets) {
                            std::to_string(periods) + " x " + std::to_string(trials) + " x " +
                            std::to_string(assets));
   }
-  const double total = static_cast<double>(periods) * static_cast<double>(trials) *
-                       static_cast<double>(assets);
+  const double total =
+      static_cast<double>(periods) * static_cast<double>(trials) * static_cast<double>(assets);
   if (total > static_cast<double>(kMaxValues)) {
     return InvalidArgument("a scenario cube of " + std::to_string(periods) + " x " +
                            std::to_string(trials) + " x " + std::to_string(assets) +
@@ -311,8 +311,7 @@ Result<ScenarioCube> ScenarioCube::FirstPeriods(Index periods) const {
                            " periods of a cube of " + std::to_string(periods_));
   }
   const std::size_t count = static_cast<std::size_t>(periods * trials_ * assets_);
-  std::vector<double> values(values_.begin(),
-                             values_.begin() + static_cast<std::ptrdiff_t>(count));
+  std::vector<double> values(values_.begin(), values_.begin() + static_cast<std::ptrdiff_t>(count));
   return Create(periods, trials_, assets_, std::move(values));
 }
 
@@ -466,9 +465,9 @@ Result<ScenarioCube> ParseScenarioCubeCsv(std::string_view text) {
                           "return '" + std::string(cell) + "' is not a decimal number");
         }
         if (!std::isfinite(value)) {
-          return MakeError(ErrorCode::kInvalidArgument,
-                           "line " + std::to_string(line_number) + ": return '" +
-                               std::string(cell) + "' is not finite");
+          return MakeError(ErrorCode::kInvalidArgument, "line " + std::to_string(line_number) +
+                                                            ": return '" + std::string(cell) +
+                                                            "' is not finite");
         }
         values.push_back(value);
       }
@@ -540,9 +539,8 @@ Result<ScenarioCube> ReadScenarioCube(const std::string& path) {
 
 std::string FormatScenarioCubeNpy(const ScenarioCube& cube) {
   std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" +
-                     std::to_string(cube.num_periods()) + ", " +
-                     std::to_string(cube.num_trials()) + ", " +
-                     std::to_string(cube.num_assets()) + "), }";
+                     std::to_string(cube.num_periods()) + ", " + std::to_string(cube.num_trials()) +
+                     ", " + std::to_string(cube.num_assets()) + "), }";
   // Pad with spaces and end with '\n' so that the data starts on a 64-byte boundary.
   std::size_t total = 10 + dict.size() + 1;
   dict.append((64 - total % 64) % 64, ' ');
@@ -599,17 +597,30 @@ Result<int> ParseTimeUnit(std::string_view text) {
     std::string_view name;
     int periods;
   };
-  static constexpr Entry kNames[] = {
-      {"monthly", 12},     {"month", 12},        {"m", 12},           {"quarterly", 4},
-      {"quarter", 4},      {"q", 4},             {"semi-annually", 2}, {"semiannually", 2},
-      {"semi-annual", 2},  {"semiannual", 2},    {"half-yearly", 2},  {"s", 2},
-      {"yearly", 1},       {"annually", 1},      {"annual", 1},       {"year", 1},
-      {"a", 1},            {"y", 1}};
+  static constexpr Entry kNames[] = {{"monthly", 12},
+                                     {"month", 12},
+                                     {"m", 12},
+                                     {"quarterly", 4},
+                                     {"quarter", 4},
+                                     {"q", 4},
+                                     {"semi-annually", 2},
+                                     {"semiannually", 2},
+                                     {"semi-annual", 2},
+                                     {"semiannual", 2},
+                                     {"half-yearly", 2},
+                                     {"s", 2},
+                                     {"yearly", 1},
+                                     {"annually", 1},
+                                     {"annual", 1},
+                                     {"year", 1},
+                                     {"a", 1},
+                                     {"y", 1}};
   for (const Entry& e : kNames) {
     if (name == e.name) return e.periods;
   }
-  if (!name.empty() && std::all_of(name.begin(), name.end(),
-                                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+  if (!name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
     int value = 0;
     auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), value);
     if (ec == std::errc() && value > 0) return value;

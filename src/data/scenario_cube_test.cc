@@ -34,8 +34,8 @@ const ScenarioCube& DevCube() {
 // A .npy file written by hand (not by our writer): version 1.0, the given descr and order.
 std::string HandMadeNpy(const std::string& descr, bool fortran, const std::string& shape,
                         const std::string& data) {
-  std::string dict = "{'descr': '" + descr + "', 'fortran_order': " +
-                     (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
+  std::string dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
+                     ", 'shape': " + shape + ", }";
   while ((10 + dict.size() + 1) % 16 != 0) dict.push_back(' ');
   dict.push_back('\n');
   std::string out("\x93NUMPY\x01\x00", 8);
@@ -194,8 +194,9 @@ TEST(ScenarioCubeCsv, RejectsMalformedRowsNamingTheLine) {
       {"", "empty"},
       {"t,i,j,r\n0,0,0,0.1\n", "header must be"},
       {header, "no data rows"},
-      {header + "0,0,0,0.1\n0,0,0,0.2\n", "line 3: (period 0, trial 0, asset 0) already appeared "
-                                          "on line 2"},
+      {header + "0,0,0,0.1\n0,0,0,0.2\n",
+       "line 3: (period 0, trial 0, asset 0) already appeared "
+       "on line 2"},
       {header + "0,0,0,0.1\n0,1,1,0.2\n", "no row for (period 0, trial 0, asset 1)"},
       {header + "0,0,0,abc\n", "line 2: return 'abc' is not a decimal number"},
       {header + "0,0,0,\n", "line 2: return '' is not a decimal number"},

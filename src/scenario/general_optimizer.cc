@@ -125,8 +125,7 @@ Status GeneralOptimizerOptions::Validate() const {
     return InvalidArgument("step_tolerance must be in (0, 1e-2]", "step_tolerance");
   }
   if (!(finite_difference_step > 0.0 && finite_difference_step <= 1e-2)) {
-    return InvalidArgument("finite_difference_step must be in (0, 1e-2]",
-                           "finite_difference_step");
+    return InvalidArgument("finite_difference_step must be in (0, 1e-2]", "finite_difference_step");
   }
   if (max_iterations < 1) return InvalidArgument("max_iterations must be >= 1", "max_iterations");
   if (!(time_limit_seconds >= 0.0)) {
@@ -222,8 +221,10 @@ Result<GeneralResult> GeneralOptimizer::Optimize(const VectorRef& x0) {
   linear.b_eq = b_eq_;
   linear.a_in = a_in_;
   linear.b_in = b_in_;
-  for (Index i = 0; i < a_eq_.rows(); ++i) linear.eq_names.push_back("a_eq[" + std::to_string(i) + "]");
-  for (Index i = 0; i < a_in_.rows(); ++i) linear.in_names.push_back("a_in[" + std::to_string(i) + "]");
+  for (Index i = 0; i < a_eq_.rows(); ++i)
+    linear.eq_names.push_back("a_eq[" + std::to_string(i) + "]");
+  for (Index i = 0; i < a_in_.rows(); ++i)
+    linear.in_names.push_back("a_in[" + std::to_string(i) + "]");
   for (Index j = 0; j < n_; ++j) linear.variable_names.push_back("x[" + std::to_string(j) + "]");
 
   Vector x;
@@ -294,7 +295,8 @@ Result<GeneralResult> GeneralOptimizer::Optimize(const VectorRef& x0) {
     case internal::SqpStatus::kLineSearch:
       if (r.max_violation <= options_.feasibility_tolerance && r.step <= 1e-5) {
         result.status = OptimizationStatus::kOptimalInaccurate;
-        result.message = "optimal to about " + Short(r.step) + " in x (the line search stalled, "
+        result.message = "optimal to about " + Short(r.step) +
+                         " in x (the line search stalled, "
                          "usually because of the accuracy of numerical gradients)";
       } else {
         result.status = OptimizationStatus::kNumericalError;
@@ -331,9 +333,8 @@ Result<GeneralResult> GeneralOptimizer::Optimize(const VectorRef& x0) {
     result.max_violation = violation;
     if (!(violation <= options_.feasibility_tolerance)) {
       result.status = OptimizationStatus::kNumericalError;
-      result.message = "the answer breaks a constraint by " + Short(violation) +
-                       " (tolerance " + Short(options_.feasibility_tolerance) +
-                       "); no answer is reported";
+      result.message = "the answer breaks a constraint by " + Short(violation) + " (tolerance " +
+                       Short(options_.feasibility_tolerance) + "); no answer is reported";
     } else {
       result.x = answer;
       result.objective = maximize_ ? -r.objective : r.objective;

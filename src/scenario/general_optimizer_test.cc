@@ -91,7 +91,7 @@ TEST(GeneralOptimizer, ReproducesAScenarioOptimumFromUserFunctions) {
   ASSERT_TRUE(result);
   ASSERT_TRUE(HasSolution(result->status)) << result->message;
   const double expected = testing::ScenarioReference()["cases"]["P_max_ret_maxvol0.10"]
-                                                       ["high_accuracy"]["objective_value"];
+                                                      ["high_accuracy"]["objective_value"];
   EXPECT_NEAR(result->objective, expected, 1e-9);
   EXPECT_LE(result->max_violation, 1e-8);
 }
@@ -116,9 +116,9 @@ TEST(GeneralOptimizer, ReportsInfeasibleLinearConstraintsAndBadInput) {
 
   // A gradient of the wrong size and a throwing function are Errors naming the function.
   GeneralOptimizer wrong(2);
-  ASSERT_TRUE(wrong.SetMinObjective({[](const Vector& x) { return x.sum(); },
-                                     [](const Vector&) { return Vector(Vector::Ones(3)); },
-                                     "wrong"}));
+  ASSERT_TRUE(
+      wrong.SetMinObjective({[](const Vector& x) { return x.sum(); },
+                             [](const Vector&) { return Vector(Vector::Ones(3)); }, "wrong"}));
   auto gradient = wrong.Optimize(Vector::Zero(2));
   ASSERT_FALSE(gradient);
   EXPECT_NE(gradient.error().message().find("gradient of 'wrong' has 3 entries"),

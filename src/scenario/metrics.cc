@@ -98,9 +98,9 @@ double ConditionalValueAtRisk(const VectorRef& returns, double percentile) {
   const double cutoff = Cutoff(returns, percentile, &selector);
   const Index n = returns.size();
   // Every value <= cutoff is a candidate of the selector, except in the cases it did not run.
-  const bool candidates_cover = n > 1 && percentile / 100.0 * static_cast<double>(n - 1) > 0.0 &&
-                                percentile / 100.0 * static_cast<double>(n - 1) <
-                                    static_cast<double>(n - 1);
+  const bool candidates_cover =
+      n > 1 && percentile / 100.0 * static_cast<double>(n - 1) > 0.0 &&
+      percentile / 100.0 * static_cast<double>(n - 1) < static_cast<double>(n - 1);
   double sum = 0.0;
   Index count = 0;
   if (candidates_cover) {
@@ -132,25 +132,24 @@ Result<ScenarioMetrics> EvaluatePortfolio(const ScenarioData& data, const Vector
   PFOPT_RETURN_IF_ERROR(CheckWeights(data, weights));
   PFOPT_RETURN_IF_ERROR(CheckPercentile(options.percentile));
   ScenarioMetrics m;
-  m.expected_return = AnnualizedExpectedReturn(MainReturns(data, weights, options.rebalance),
-                                               data.num_years());
+  m.expected_return =
+      AnnualizedExpectedReturn(MainReturns(data, weights, options.rebalance), data.num_years());
   m.volatility = std::sqrt(std::max(0.0, weights.dot(data.covariance() * weights)));
-  m.cvar = ConditionalValueAtRisk(CvarReturns(data, weights, options.rebalance),
-                                  options.percentile);
+  m.cvar =
+      ConditionalValueAtRisk(CvarReturns(data, weights, options.rebalance), options.percentile);
   m.sharpe_ratio = m.expected_return / m.volatility;
   if (options.active) {
     Vector active = weights;
     active[0] = 0.0;
-    m.active_return = AnnualizedExpectedReturn(MainReturns(data, active, options.rebalance),
-                                               data.num_years());
+    m.active_return =
+        AnnualizedExpectedReturn(MainReturns(data, active, options.rebalance), data.num_years());
     m.tracking_error = std::sqrt(std::max(0.0, active.dot(data.covariance() * active)));
     m.info_ratio = m.active_return / m.tracking_error;
   }
   return m;
 }
 
-Result<double> ExpectedReturn(const ScenarioData& data, const VectorRef& weights,
-                              bool rebalance) {
+Result<double> ExpectedReturn(const ScenarioData& data, const VectorRef& weights, bool rebalance) {
   PFOPT_RETURN_IF_ERROR(CheckWeights(data, weights));
   return AnnualizedExpectedReturn(MainReturns(data, weights, rebalance), data.num_years());
 }

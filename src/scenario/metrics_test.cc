@@ -43,8 +43,7 @@ TEST(ScenarioMetrics, EqualWeightsMatchAllopy) {
   ExpectRelative(*ExpectedReturn(Data(), w, true), ref["expected_return_rebal"], 1e-13,
                  "E rebalanced");
   ExpectRelative(*Volatility(Data(), w), ref["volatility"], 1e-14, "volatility");
-  ExpectRelative(*Cvar(Data(), w, 5.0, false), ref["cvar5_norebal_3y_cvar_data"], 1e-13,
-                 "CVaR 3y");
+  ExpectRelative(*Cvar(Data(), w, 5.0, false), ref["cvar5_norebal_3y_cvar_data"], 1e-13, "CVaR 3y");
   ExpectRelative(*Cvar(Data(), w, 5.0, true), ref["cvar5_rebal_3y_cvar_data"], 1e-13,
                  "CVaR 3y rebalanced");
   ExpectRelative(*Cvar(Data(true), w, 5.0, false), ref["cvar5_norebal_full_5y_data"], 1e-13,

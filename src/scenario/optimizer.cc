@@ -151,14 +151,12 @@ Spec MakeSpec(const ScenarioProblem& problem) {
       return_floor(is_active && a.as_active_return);
       break;
     case ScenarioMethod::kMaximizeSharpeRatio:
-      spec.goal = {GoalKind::kRatio,
-                   {QuantityKind::kReturn, false},
-                   {QuantityKind::kVolatility, false}};
+      spec.goal = {
+          GoalKind::kRatio, {QuantityKind::kReturn, false}, {QuantityKind::kVolatility, false}};
       break;
     case ScenarioMethod::kMaximizeInfoRatio:
-      spec.goal = {GoalKind::kRatio,
-                   {QuantityKind::kReturn, true},
-                   {QuantityKind::kVolatility, true}};
+      spec.goal = {
+          GoalKind::kRatio, {QuantityKind::kReturn, true}, {QuantityKind::kVolatility, true}};
       break;
   }
   return spec;
@@ -308,11 +306,9 @@ Built BuildSqp(const Spec& spec, const LinearPart& linear, Functions* functions,
       switch (goal.quantity.kind) {
         case QuantityKind::kReturn:  // maximised
           p.objective_kind = SqpObjectiveKind::kSmooth;
-          p.objective =
-              functions->Keep(std::make_unique<AffineOf>(functions->Return(goal.quantity.active),
-                                                         goal.kind == GoalKind::kMaximize ? -1.0
-                                                                                          : 1.0,
-                                                         0.0));
+          p.objective = functions->Keep(
+              std::make_unique<AffineOf>(functions->Return(goal.quantity.active),
+                                         goal.kind == GoalKind::kMaximize ? -1.0 : 1.0, 0.0));
           uses_return[goal.quantity.active ? 1 : 0] = true;
           break;
         case QuantityKind::kVolatility:  // minimised, as half the variance
@@ -376,8 +372,8 @@ bool MinimumQuadratic(const LinearPart& part, const Matrix& q, Vector* x) {
   options.dual_tolerance = 1e-12;
   QpSummary summary;
   auto solution = SolveQp(qp, options, &summary);
-  if (!solution || (summary.status != QpStatus::kOptimal &&
-                    summary.status != QpStatus::kOptimalInaccurate)) {
+  if (!solution ||
+      (summary.status != QpStatus::kOptimal && summary.status != QpStatus::kOptimalInaccurate)) {
     return false;
   }
   *x = solution->x;
@@ -406,8 +402,7 @@ class Solver {
   // Finds the first bound that cannot be met together with the ones before it. Returns the
   // message, or an empty string when every bound can be met (then *feasible is a point that
   // meets them all).
-  std::string Diagnose(const Spec& spec, Functions* functions, const Vector& x0,
-                       Vector* feasible);
+  std::string Diagnose(const Spec& spec, Functions* functions, const Vector& x0, Vector* feasible);
   void Finish(const Spec& spec, const Vector& x, bool global, ScenarioResult* result);
   double QuantityValue(const Quantity& q, const Vector& w) const;
 
@@ -465,7 +460,7 @@ std::string Solver::Diagnose(const Spec& spec, Functions* functions, const Vecto
     const Bound& bound = spec.bounds[j];
     Spec sub;
     sub.goal.kind = bound.quantity.kind == QuantityKind::kVolatility ? GoalKind::kMinimize
-                                                                      : GoalKind::kMaximize;
+                                                                     : GoalKind::kMaximize;
     sub.goal.quantity = bound.quantity;
     sub.bounds.assign(spec.bounds.begin(), spec.bounds.begin() + static_cast<std::ptrdiff_t>(j));
     bool convex = false;
@@ -508,8 +503,7 @@ void Solver::Finish(const Spec& spec, const Vector& x, bool global, ScenarioResu
   };
   double bound_violation = 0.0;
   for (Index j = 0; j < n; ++j) {
-    bound_violation = std::max(
-        {bound_violation, linear_.lower[j] - x[j], x[j] - linear_.upper[j]});
+    bound_violation = std::max({bound_violation, linear_.lower[j] - x[j], x[j] - linear_.upper[j]});
   }
   report("bounds", bound_violation, 0.0, bound_violation);
   for (Index i = 0; i < linear_.a_eq.rows(); ++i) {
@@ -545,10 +539,9 @@ void Solver::Finish(const Spec& spec, const Vector& x, bool global, ScenarioResu
     result->weights.resize(0);
     return;
   }
-  auto metrics = EvaluatePortfolio(
-      data_, x,
-      {problem_.arguments.percentile, problem_.rebalance,
-       problem_.optimizer == OptimizerKind::kActive});
+  auto metrics = EvaluatePortfolio(data_, x,
+                                   {problem_.arguments.percentile, problem_.rebalance,
+                                    problem_.optimizer == OptimizerKind::kActive});
   result->metrics = *metrics;
   const ScenarioMetrics& m = result->metrics;
   switch (problem_.method) {
@@ -580,13 +573,12 @@ void Solver::Finish(const Spec& spec, const Vector& x, bool global, ScenarioResu
   if (result->message.empty()) {
     result->message = global ? "optimal: KKT point of a convex problem (global optimum)"
                              : "optimal: local optimum (KKT point; the problem is not convex: " +
-                                   std::string(problem_.rebalance
-                                                   ? "rebalanced returns"
-                                                   : (spec.goal.kind == GoalKind::kRatio &&
-                                                      !(result->objective_value > 0.0))
-                                                         ? "negative ratio"
-                                                         : "portfolio growth can reach 0 "
-                                                           "within the bounds") +
+                                   std::string(problem_.rebalance ? "rebalanced returns"
+                                               : (spec.goal.kind == GoalKind::kRatio &&
+                                                  !(result->objective_value > 0.0))
+                                                   ? "negative ratio"
+                                                   : "portfolio growth can reach 0 "
+                                                     "within the bounds") +
                                    ")";
   }
 }
@@ -624,15 +616,15 @@ ScenarioResult Solver::Run() {
     result.message =
         conflicting.empty()
             ? "the bounds and linear constraints have no common point"
-            : "the bounds and linear constraints have no common point: " +
-                  JoinNames(conflicting) + " conflict";
+            : "the bounds and linear constraints have no common point: " + JoinNames(conflicting) +
+                  " conflict";
     finish_timing(&result);
     return result;
   }
 
   const Spec spec = MakeSpec(problem_);
-  const Index tail_size = CvarTailSize(data_.cvar_cube().num_trials(),
-                                       problem_.arguments.percentile);
+  const Index tail_size =
+      CvarTailSize(data_.cvar_cube().num_trials(), problem_.arguments.percentile);
   Functions functions(data_, problem_.rebalance, tail_size);
   // A start that meets the volatility (tracking error) cap: on the segment from the
   // minimum-volatility portfolio to the start, where the volatility equals the cap. Convex
@@ -745,7 +737,8 @@ Status ScenarioProblem::Validate(Index num_assets) const {
     return Ok();
   };
   auto finite = [](const std::optional<double>& v, const char* field) -> Status {
-    if (v && !std::isfinite(*v)) return InvalidArgument(std::string(field) + " is not finite", field);
+    if (v && !std::isfinite(*v))
+      return InvalidArgument(std::string(field) + " is not finite", field);
     return Ok();
   };
   PFOPT_RETURN_IF_ERROR(positive(a.max_vol, "max_vol"));
@@ -780,9 +773,9 @@ Status ScenarioProblem::Validate(Index num_assets) const {
   }
   if (a.x0.size() != 0) {
     if (a.x0.size() != n) {
-      return DimensionMismatch("x0 has " + std::to_string(a.x0.size()) + " entries for " +
-                                   std::to_string(n) + " assets",
-                               "x0");
+      return DimensionMismatch(
+          "x0 has " + std::to_string(a.x0.size()) + " entries for " + std::to_string(n) + " assets",
+          "x0");
     }
     if (!a.x0.allFinite()) return InvalidArgument("x0 has non-finite entries", "x0");
   }
@@ -843,19 +836,18 @@ void DefaultBounds(OptimizerKind optimizer, Index num_assets, Vector* lower, Vec
 
 Status ScenarioSolverOptions::Validate() const {
   if (!(feasibility_tolerance > 0.0 && feasibility_tolerance <= 1e-3)) {
-    return InvalidArgument("feasibility_tolerance is " + Num(feasibility_tolerance) +
-                               "; it must be in (0, 1e-3]",
-                           "feasibility_tolerance");
+    return InvalidArgument(
+        "feasibility_tolerance is " + Num(feasibility_tolerance) + "; it must be in (0, 1e-3]",
+        "feasibility_tolerance");
   }
   if (!(step_tolerance > 0.0 && step_tolerance <= 1e-3)) {
-    return InvalidArgument(
-        "step_tolerance is " + Num(step_tolerance) + "; it must be in (0, 1e-3]",
-        "step_tolerance");
+    return InvalidArgument("step_tolerance is " + Num(step_tolerance) + "; it must be in (0, 1e-3]",
+                           "step_tolerance");
   }
   if (max_iterations < 1) {
-    return InvalidArgument("max_iterations is " + std::to_string(max_iterations) +
-                               "; it must be >= 1",
-                           "max_iterations");
+    return InvalidArgument(
+        "max_iterations is " + std::to_string(max_iterations) + "; it must be >= 1",
+        "max_iterations");
   }
   if (!(time_limit_seconds >= 0.0)) {
     return InvalidArgument("time_limit_seconds must be >= 0", "time_limit_seconds");
@@ -969,8 +961,7 @@ Result<ScenarioResult> PortfolioOptimizer::MaximizeSharpeRatio(const MethodArgum
   return Run(ScenarioMethod::kMaximizeSharpeRatio, arguments);
 }
 
-ActivePortfolioOptimizer::ActivePortfolioOptimizer(ScenarioData data, bool rebalance,
-                                                   bool sum_to_1)
+ActivePortfolioOptimizer::ActivePortfolioOptimizer(ScenarioData data, bool rebalance, bool sum_to_1)
     : PortfolioOptimizer(std::move(data), OptimizerKind::kActive, rebalance, sum_to_1) {}
 
 Result<ScenarioResult> ActivePortfolioOptimizer::MaximizeEva(const MethodArguments& arguments) {

@@ -126,7 +126,8 @@ TEST(ScenarioOptimizer, ReachesTheHighAccuracyOptimumOfEveryReferenceCase) {
     if (c["allopy_was_optimal"].get<bool>()) {
       const Vector allopy = JsonVector(c["allopy"]["weights"]);
       const double allopy_off = (allopy - ha).cwiseAbs().maxCoeff();
-      EXPECT_LT((result->weights - allopy).cwiseAbs().maxCoeff(), std::max(1e-5, allopy_off + 1e-6));
+      EXPECT_LT((result->weights - allopy).cwiseAbs().maxCoeff(),
+                std::max(1e-5, allopy_off + 1e-6));
     }
     EXPECT_EQ(result->global_optimum, !c["inputs"]["rebalance"].get<bool>()) << result->message;
   }
@@ -222,8 +223,8 @@ void CheckKkt(const ScenarioProblem& p, const ScenarioResult& r, const std::stri
   for (const auto& c : r.constraints) {
     if (!c.binding) continue;
     std::function<double(const Vector&)> g;
-    const bool active_quantity = c.name.rfind("tracking_error", 0) == 0 ||
-                                 c.name.rfind("active_return", 0) == 0;
+    const bool active_quantity =
+        c.name.rfind("tracking_error", 0) == 0 || c.name.rfind("active_return", 0) == 0;
     auto masked = [active_quantity](Vector v) {
       if (active_quantity) v[0] = 0.0;
       return v;
@@ -322,9 +323,9 @@ TEST(ScenarioOptimizer, AllopyStyleClassesGiveTheSameAnswers) {
             1e-7);
   auto min_cvar = portfolio.MinimizeCvar();
   ASSERT_TRUE(min_cvar);
-  EXPECT_LE(Relative(min_cvar->objective_value,
-                     cases["P_min_cvar"]["high_accuracy"]["objective_value"]),
-            1e-7);
+  EXPECT_LE(
+      Relative(min_cvar->objective_value, cases["P_min_cvar"]["high_accuracy"]["objective_value"]),
+      1e-7);
   PortfolioOptimizer rebalanced(Data(), /*rebalance=*/true);
   auto sharpe = rebalanced.MaximizeSharpeRatio();
   ASSERT_TRUE(sharpe);
@@ -349,8 +350,8 @@ TEST(ScenarioOptimizer, AllopyStyleClassesGiveTheSameAnswers) {
                      cases["A_min_te_minret0.08"]["high_accuracy"]["objective_value"]),
             1e-7);
   // Matrix constraints accumulate until removed.
-  ASSERT_TRUE(portfolio.AddInequalityMatrixConstraint(
-      (Matrix(1, 6) << 0, 0, 0, 1, 1, 0).finished(), (Vector(1) << 0.2).finished()));
+  ASSERT_TRUE(portfolio.AddInequalityMatrixConstraint((Matrix(1, 6) << 0, 0, 0, 1, 1, 0).finished(),
+                                                      (Vector(1) << 0.2).finished()));
   auto capped = portfolio.MaximizeReturns({.max_vol = 0.10});
   ASSERT_TRUE(capped);
   EXPECT_LE(capped->weights[3] + capped->weights[4], 0.2 + 1e-12);

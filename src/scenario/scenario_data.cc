@@ -163,8 +163,8 @@ Result<ScenarioData> ScenarioData::Create(std::shared_ptr<const ScenarioCube> cu
       for (Index j = 0; j < i; ++j) {
         const double scale = std::max({1e-300, std::abs(given(i, j)), std::abs(given(j, i))});
         if (std::abs(given(i, j) - given(j, i)) > 1e-10 * scale) {
-          return InvalidArgument("the covariance is not symmetric at (" + std::to_string(i) +
-                                     ", " + std::to_string(j) + ")",
+          return InvalidArgument("the covariance is not symmetric at (" + std::to_string(i) + ", " +
+                                     std::to_string(j) + ")",
                                  "covariance");
         }
       }
@@ -214,8 +214,8 @@ Result<ScenarioData> ScenarioData::Create(std::shared_ptr<const ScenarioCube> cu
   }
   if (estimate) {
     Matrix mean = pass.covariance_sum / static_cast<double>(pass.blocks);
-    data.covariance_ = std::make_shared<const Matrix>(RepairCovariance(
-        mean, &data.covariance_repaired_, &data.covariance_min_eigenvalue_));
+    data.covariance_ = std::make_shared<const Matrix>(
+        RepairCovariance(mean, &data.covariance_repaired_, &data.covariance_min_eigenvalue_));
   } else {
     data.covariance_ = std::make_shared<const Matrix>(options.covariance);
   }

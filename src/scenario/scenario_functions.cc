@@ -85,8 +85,8 @@ Matrix ReturnModel::PeriodCurvature(const Evaluation& at, const Vector& weights)
   return period_sum;
 }
 
-void ReturnModel::AddCurvature(const Evaluation& at, const Vector& c, double scale,
-                               Matrix* hessian, const Matrix* period_term) const {
+void ReturnModel::AddCurvature(const Evaluation& at, const Vector& c, double scale, Matrix* hessian,
+                               const Matrix* period_term) const {
   if (!rebalance_) return;
   const Matrix& jacobian = *at.jacobian;
   const Vector first = c.array() / at.growth.array();
@@ -161,7 +161,7 @@ void ExpectedReturnFunction::AddHessian(const Vector& x, double scale, Matrix* h
   Prepare(x, true);
   const double n = static_cast<double>(power_.size());
   const Eigen::ArrayXd gross = at_.growth.array();
-  const Vector derivative = exponent_ * power_.array() / gross;           // h'
+  const Vector derivative = exponent_ * power_.array() / gross;          // h'
   const Vector second = (exponent_ - 1.0) * derivative.array() / gross;  // h''
   const Matrix& jacobian = *at_.jacobian;
   const Vector c = (scale / n) * second;
@@ -266,8 +266,7 @@ double TailMeanFunction::Evaluate(const Vector& x, int* piece) {
 
 double TailMeanFunction::Value(const Vector& x) {
   model_->Evaluate(x, false, &scratch_);
-  return selector_.SmallestSum(scratch_.r.data(), scratch_.r.size(), k_) /
-         static_cast<double>(k_);
+  return selector_.SmallestSum(scratch_.r.data(), scratch_.r.size(), k_) / static_cast<double>(k_);
 }
 
 double TailMeanFunction::PieceAt(int piece, Vector* gradient) {
@@ -297,8 +296,7 @@ double TailMeanFunction::Model(const Vector& z, int* piece) {
   return sum / static_cast<double>(k_);
 }
 
-void TailMeanFunction::AddPieceHessian(int piece, const Vector& x, double scale,
-                                       Matrix* hessian) {
+void TailMeanFunction::AddPieceHessian(int piece, const Vector& x, double scale, Matrix* hessian) {
   if (model_->linear()) return;
   if (!(at_x_.size() == x.size() && at_x_ == x)) {
     int ignored = -1;

@@ -28,11 +28,11 @@ class ReturnModel {
               bool zero_first);
 
   struct Evaluation {
-    Vector w;             // the (masked) weights evaluated
-    Vector r;             // returns per trial
-    Vector growth;        // 1 + r (rebalanced: the product, computed directly)
+    Vector w;                          // the (masked) weights evaluated
+    Vector r;                          // returns per trial
+    Vector growth;                     // 1 + r (rebalanced: the product, computed directly)
     const Matrix* jacobian = nullptr;  // trials x assets; null when not computed
-    Matrix own_jacobian;  // storage for the rebalanced Jacobian
+    Matrix own_jacobian;               // storage for the rebalanced Jacobian
   };
 
   bool linear() const { return !rebalance_; }

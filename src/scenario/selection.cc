@@ -15,9 +15,9 @@ void TailSelector::Candidates(const double* values, Index n, Index count) {
     for (Index i = 0; i < n; i += stride) sample_.push_back(values[i]);
     const Index m = static_cast<Index>(sample_.size());
     // Expected rank of the count-th smallest in the sample, with a 25 % margin and 8 more.
-    const Index q = static_cast<Index>(
-        std::ceil(1.25 * static_cast<double>(count) * static_cast<double>(m) /
-                  static_cast<double>(n))) + 8;
+    const Index q = static_cast<Index>(std::ceil(1.25 * static_cast<double>(count) *
+                                                 static_cast<double>(m) / static_cast<double>(n))) +
+                    8;
     if (q < m) {
       std::nth_element(sample_.begin(), sample_.begin() + q, sample_.end());
       threshold = sample_[static_cast<std::size_t>(q)];

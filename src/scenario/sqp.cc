@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <unordered_set>
 #include <utility>
-#include <cstdlib>
 
 #include "pfopt/solve/qp.h"
 
@@ -50,9 +49,9 @@ struct Point {
   Vector model_gradient;  // gradient of the minimised objective model
   double lambda = 0.0;    // kRatio: N/D
   double denominator = 1.0;
-  std::vector<double> g;         // smooth constraint values
-  std::vector<Vector> g_grad;    // and gradients
-  std::vector<double> psi;       // piecewise constraint values
+  std::vector<double> g;       // smooth constraint values
+  std::vector<Vector> g_grad;  // and gradients
+  std::vector<double> psi;     // piecewise constraint values
   double violation_l1 = 0.0;
   double violation_max = 0.0;
 };
@@ -274,8 +273,8 @@ Matrix Sqp::LagrangianHessian(const Point& point) {
     if (p_.piecewise[k].function->LinearPieces()) continue;
     for (std::size_t c = 0; c < pools_[k].pieces.size(); ++c) {
       if (pools_[k].multipliers[c] > 0.0) {
-        p_.piecewise[k].function->AddPieceHessian(pools_[k].pieces[c], x,
-                                                  -pools_[k].multipliers[c], &h);
+        p_.piecewise[k].function->AddPieceHessian(pools_[k].pieces[c], x, -pools_[k].multipliers[c],
+                                                  &h);
       }
     }
   }
@@ -385,8 +384,7 @@ void Sqp::BuildQp(const Point& point, const Matrix& hessian) {
   }
 }
 
-bool Sqp::SolveQpOnce(DenseQpSolver* solver, const Vector& start, bool warm,
-                      QpSolution* solution) {
+bool Sqp::SolveQpOnce(DenseQpSolver* solver, const Vector& start, bool warm, QpSolution* solution) {
   QpSummary summary;
   if (auto status = solver->Setup(qp_, qp_options_); !status) {
     result_.status = SqpStatus::kNumerical;
@@ -426,8 +424,8 @@ bool Sqp::SolveQpOnce(DenseQpSolver* solver, const Vector& start, bool warm,
       return false;
     default:
       result_.status = SqpStatus::kNumerical;
-      result_.message = "QP subproblem: " + std::string(EnumToString(summary.status)) + ": " +
-                        summary.message;
+      result_.message =
+          "QP subproblem: " + std::string(EnumToString(summary.status)) + ": " + summary.message;
       return false;
   }
   warm_set_ = solution->active_set;
@@ -541,8 +539,7 @@ bool Sqp::SolveWithCuts(const Point& point, QpSolution* solution) {
       int piece = -1;
       const double model = p_.piecewise_objective->Model(z, &piece);
       const double t = solution->x[n_];
-      if (model < t - o_.cut_tolerance * std::max(1.0, std::abs(t)) &&
-          objective_pool_.Add(piece)) {
+      if (model < t - o_.cut_tolerance * std::max(1.0, std::abs(t)) && objective_pool_.Add(piece)) {
         AppendCutRow(-1, piece, x);
         added = true;
       }
@@ -608,8 +605,9 @@ std::vector<std::string> Sqp::ConflictNames(const QpSolution& solution) const {
   for (Index i = 0; i < solution.certificate_y.size(); ++i) {
     if (!significant(solution.certificate_y, i)) continue;
     if (i < m_eq_lin) {
-      add(i < static_cast<Index>(p_.linear.eq_names.size()) ? p_.linear.eq_names[static_cast<std::size_t>(i)]
-                                                     : "equality row " + std::to_string(i));
+      add(i < static_cast<Index>(p_.linear.eq_names.size())
+              ? p_.linear.eq_names[static_cast<std::size_t>(i)]
+              : "equality row " + std::to_string(i));
     } else {
       add(eq_smooth_names[static_cast<std::size_t>(i - m_eq_lin)]);
     }
@@ -617,8 +615,9 @@ std::vector<std::string> Sqp::ConflictNames(const QpSolution& solution) const {
   for (Index i = 0; i < solution.certificate_z.size(); ++i) {
     if (!significant(solution.certificate_z, i)) continue;
     if (i < m_in_lin) {
-      add(i < static_cast<Index>(p_.linear.in_names.size()) ? p_.linear.in_names[static_cast<std::size_t>(i)]
-                                                     : "inequality row " + std::to_string(i));
+      add(i < static_cast<Index>(p_.linear.in_names.size())
+              ? p_.linear.in_names[static_cast<std::size_t>(i)]
+              : "inequality row " + std::to_string(i));
     } else if (i < m_in_lin + num_smooth_in_) {
       add(in_smooth_names[static_cast<std::size_t>(i - m_in_lin)]);
     } else {
@@ -641,8 +640,9 @@ SqpResult Sqp::Run(Vector x) {
     result_.iterations = iteration;
     if (!Evaluate(x, true, &point)) {
       result_.status = SqpStatus::kNumerical;
-      result_.message = "a function is not finite (or the denominator is not positive) at an "
-                        "iterate";
+      result_.message =
+          "a function is not finite (or the denominator is not positive) at an "
+          "iterate";
       result_.x = x;
       return result_;
     }
@@ -685,9 +685,9 @@ SqpResult Sqp::Run(Vector x) {
       // that ignores it.
       bool newly_active = false;
       for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
-        newly_active = newly_active || (static_cast<int>(j) != exact_ &&
-                                        previous_multipliers[j] == 0.0 &&
-                                        smooth_multipliers_[j] != 0.0);
+        newly_active =
+            newly_active || (static_cast<int>(j) != exact_ && previous_multipliers[j] == 0.0 &&
+                             smooth_multipliers_[j] != 0.0);
       }
       if (newly_active) {
         const Matrix updated = LagrangianHessian(point);
@@ -726,7 +726,8 @@ SqpResult Sqp::Run(Vector x) {
       // Converged. Take the last tiny step if it keeps the constraints.
       result_.status = SqpStatus::kConverged;
       if (step > 0.0) {
-        const Vector candidate = solution.x.head(n_).cwiseMax(p_.linear.lower).cwiseMin(p_.linear.upper);
+        const Vector candidate =
+            solution.x.head(n_).cwiseMax(p_.linear.lower).cwiseMin(p_.linear.upper);
         if (Evaluate(candidate, false, &trial) &&
             trial.violation_max <= std::max(o_.feasibility_tolerance, point.violation_max) &&
             trial.merit_objective <=
@@ -791,7 +792,8 @@ SqpResult Sqp::Run(Vector x) {
             (summary.status == QpStatus::kOptimal ||
              summary.status == QpStatus::kOptimalInaccurate)) {
           ++result_.qp_solves;
-          const Vector corrected = correction.x.head(n_).cwiseMax(p_.linear.lower).cwiseMin(p_.linear.upper);
+          const Vector corrected =
+              correction.x.head(n_).cwiseMax(p_.linear.lower).cwiseMin(p_.linear.upper);
           if (Evaluate(corrected, false, &trial) &&
               Merit(trial, nu) <= merit0 + 1e-4 * std::min(slope, 0.0) + roundoff) {
             next = corrected;
@@ -814,14 +816,9 @@ SqpResult Sqp::Run(Vector x) {
         break;
       }
       result_.status = SqpStatus::kLineSearch;
-      result_.message = "no step decreases the merit function (step " + Num(step) +
-                        ", violation " + Num(point.violation_max) + ")";
+      result_.message = "no step decreases the merit function (step " + Num(step) + ", violation " +
+                        Num(point.violation_max) + ")";
       break;
-    }
-    if (std::getenv("PFOPT_SQP_TRACE")) {
-      std::fprintf(stderr, "it %d obj %.12g viol %.2e step %.2e alpha %g nu %g cuts %d qps %d\n",
-                   iteration, point.natural_objective, point.violation_max, step, alpha, nu,
-                   result_.cuts, result_.qp_solves);
     }
     x = next;
   }
@@ -855,8 +852,8 @@ bool ProjectOntoLinearSet(const LinearSet& set, const Vector& x0, Vector* x,
   options.dual_tolerance = 1e-12;
   QpSummary summary;
   auto solution = SolveQp(qp, options, &summary);
-  if (solution && (summary.status == QpStatus::kOptimal ||
-                   summary.status == QpStatus::kOptimalInaccurate)) {
+  if (solution &&
+      (summary.status == QpStatus::kOptimal || summary.status == QpStatus::kOptimalInaccurate)) {
     *x = solution->x;
     return true;
   }

@@ -88,7 +88,7 @@ struct LinearSet {
   Vector upper;  // n, may hold +inf
   Matrix a_eq;   // rows x n: a_eq x = b_eq
   Vector b_eq;
-  Matrix a_in;   // rows x n: a_in x <= b_in
+  Matrix a_in;  // rows x n: a_in x <= b_in
   Vector b_in;
   std::vector<std::string> eq_names, in_names;  // one per row
   std::vector<std::string> variable_names;      // one per variable
@@ -102,9 +102,9 @@ bool ProjectOntoLinearSet(const LinearSet& set, const Vector& x0, Vector* x,
 struct SqpProblem {
   Index num_variables = 0;
   SqpObjectiveKind objective_kind = SqpObjectiveKind::kSmooth;
-  SmoothFunction* objective = nullptr;    // kSmooth
-  SmoothFunction* numerator = nullptr;    // kRatio
-  SmoothFunction* denominator = nullptr;  // kRatio
+  SmoothFunction* objective = nullptr;              // kSmooth
+  SmoothFunction* numerator = nullptr;              // kRatio
+  SmoothFunction* denominator = nullptr;            // kRatio
   PiecewiseMinimum* piecewise_objective = nullptr;  // kPiecewiseMax
   std::vector<SqpSmoothConstraint> smooth;
   std::vector<SqpPiecewiseConstraint> piecewise;
@@ -146,14 +146,14 @@ struct SqpResult {
   double objective = kNaN;  // f, N/D or psi at x (natural sense: the maximised value for max)
   int iterations = 0;
   int qp_solves = 0;
-  int cuts = 0;                   // cutting planes generated, all functions together
-  double max_violation = kNaN;    // nonlinear constraints at x
-  double stationarity = kNaN;     // ||grad of the Lagrangian||_inf at x (QP multipliers)
-  double step = kNaN;             // last ||dx||_inf
-  std::vector<double> smooth_multipliers;     // one per smooth constraint
+  int cuts = 0;                            // cutting planes generated, all functions together
+  double max_violation = kNaN;             // nonlinear constraints at x
+  double stationarity = kNaN;              // ||grad of the Lagrangian||_inf at x (QP multipliers)
+  double step = kNaN;                      // last ||dx||_inf
+  std::vector<double> smooth_multipliers;  // one per smooth constraint
   std::vector<double> piecewise_multipliers;  // one per piecewise constraint (sum over cuts)
-  std::string message;            // what happened, e.g. the conflicting constraints
-  std::vector<std::string> conflicting;  // kInfeasibleQp: names of the rows in conflict
+  std::string message;                        // what happened, e.g. the conflicting constraints
+  std::vector<std::string> conflicting;       // kInfeasibleQp: names of the rows in conflict
 };
 
 // Solves from x0 (which should satisfy the linear constraints and bounds; it is clipped to

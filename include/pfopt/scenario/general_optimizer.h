@@ -29,9 +29,9 @@ namespace pfopt::scenario {
 
 // A function R^n -> R with an optional gradient.
 struct GeneralFunction {
-  std::function<double(const Vector&)> value;      // required
-  std::function<Vector(const Vector&)> gradient;   // optional: empty = central differences
-  std::string name;                                // used in messages; default "f", "c[i]"
+  std::function<double(const Vector&)> value;     // required
+  std::function<Vector(const Vector&)> gradient;  // optional: empty = central differences
+  std::string name;                               // used in messages; default "f", "c[i]"
 };
 
 struct GeneralOptimizerOptions {
@@ -54,9 +54,9 @@ struct GeneralOptimizerOptions {
 struct GeneralResult {
   OptimizationStatus status = OptimizationStatus::kNotRun;
   std::string message;
-  Vector x;                      // the answer when HasSolution(status), else empty
-  double objective = kNaN;       // f(x)
-  double max_violation = kNaN;   // of every constraint at x (bounds and linear rows included)
+  Vector x;                     // the answer when HasSolution(status), else empty
+  double objective = kNaN;      // f(x)
+  double max_violation = kNaN;  // of every constraint at x (bounds and linear rows included)
   std::vector<double> inequality_values;  // c_i(x), one per AddInequalityConstraint
   std::vector<double> equality_values;    // h_i(x), one per AddEqualityConstraint
   int iterations = 0;

@@ -4,14 +4,15 @@
 // The methods and their problems (E, sigma, CVaR, tracking error: see metrics.h):
 //
 //   PortfolioOptimizer (sum_to_1 by default)
-//     maximize_returns(max_vol, max_cvar)  max E(w)      s.t. sigma(w) <= max_vol, CVaR(w) >= max_cvar
-//     minimize_volatility(min_ret)         min sigma(w)  s.t. E(w) >= min_ret
+//     maximize_returns(max_vol, max_cvar)  max E(w)      s.t. sigma(w) <= max_vol, CVaR(w) >=
+//     max_cvar minimize_volatility(min_ret)         min sigma(w)  s.t. E(w) >= min_ret
 //     minimize_cvar(min_ret)               max CVaR(w)   s.t. E(w) >= min_ret
 //     maximize_sharpe_ratio()              max E(w) / sigma(w)
 //   ActivePortfolioOptimizer (no sum constraint by default; asset 0 = benchmark, w_a = w with
 //   its weight 0)
 //     maximize_eva(max_vol, max_cvar)      max E(w)      s.t. sigma(w_a) <= max_vol (sigma(w) if
-//                                                        !as_tracking_error), CVaR(w or w_a) >= max_cvar
+//                                                        !as_tracking_error), CVaR(w or w_a) >=
+//                                                        max_cvar
 //     minimize_tracking_error(min_ret)     min sigma(w_a) s.t. E(w or w_a) >= min_ret
 //     minimize_volatility(min_ret)         min sigma(w)  s.t. E(w or w_a) >= min_ret
 //     minimize_cvar(min_ret)               max CVaR(w or w_a) s.t. E(w or w_a) >= min_ret
@@ -157,7 +158,7 @@ struct ScenarioResult {
   bool global_optimum = false;
   // How it ended; for infeasible problems the constraint that cannot be met and by how much.
   std::string message;
-  Vector weights;  // one per asset when HasSolution(status), else empty
+  Vector weights;           // one per asset when HasSolution(status), else empty
   ScenarioMetrics metrics;  // at `weights` (active figures for the Active optimiser)
   // The objective at the weights in its natural sense: E, sigma, CVaR, E/sigma, tracking
   // error or information ratio.

@@ -82,6 +82,15 @@ class Data:
         cut = np.percentile(r, percentile)
         return float(np.mean(r[r <= cut]))
 
+    def cvar_returns_and_jacobian(self, w, rebalance):
+        """Cumulative returns on the CVaR data and their Jacobian (trials x assets)."""
+        if not rebalance:
+            return self.gc @ w, self.gc
+        u = 1.0 + self.cvar_cube @ w                 # T x N
+        growth = np.prod(u, axis=0)
+        inner = np.einsum("tna,tn->na", self.cvar_cube, 1.0 / u)
+        return growth - 1.0, growth[:, None] * inner
+
     def tail_mean(self, w, percentile=5.0, rebalance=False):
         """The mean of the k = floor(p/100 (N - 1)) + 1 smallest returns (the Rockafellar-Uryasev
         CVaR), which the optimisers use. Equal to allopy's figure unless a trial ties exactly
@@ -353,10 +362,18 @@ def solve_cvar_by_pieces(case, data, rounds=300):
     goal_pieces, bound_pieces = [], []
 
     def worst_piece(q, w):
-        gc = data.gc * (MASK if q[1] else 1.0)
-        r = gc @ w
+        """The k worst trials at w: (subset, their mean return)."""
+        v = masked(w) if q[1] else w
+        r, _ = data.cvar_returns_and_jacobian(v, reb)
         worst = np.argsort(r, kind="stable")[:k]
-        return gc[worst].mean(axis=0), float(np.mean(r[worst]))
+        return worst, float(np.mean(r[worst]))
+
+    def piece(q, subset, x):
+        """Mean return of `subset` at x and its gradient (rebalanced pieces are nonlinear)."""
+        v = masked(x) if q[1] else x
+        r, jac = data.cvar_returns_and_jacobian(v, reb)
+        grad = jac[subset].mean(axis=0)
+        return float(np.mean(r[subset])), grad * MASK if q[1] else grad
 
     n = A + (1 if cvar_goal else 0)
     lb = np.concatenate([case["lb"], [-1.0] if cvar_goal else []])
@@ -375,12 +392,14 @@ def solve_cvar_by_pieces(case, data, rounds=300):
             cons.append({"type": "ineq",
                          "fun": lambda x, q=q, limit=limit, sg=sg: sg * (quantity(data, q, x[:A], pct, reb) - limit),
                          "jac": lambda x, q=q, sg=sg: np.concatenate([sg * quantity_grad(data, q, x[:A], reb), np.zeros(n - A)])})
-        for g, limit in bound_pieces:
-            cons.append({"type": "ineq", "fun": lambda x, g=g, c=limit: g @ x[:A] - c,
-                         "jac": lambda x, g=g: np.concatenate([g, np.zeros(n - A)])})
-        for g in goal_pieces:
-            cons.append({"type": "ineq", "fun": lambda x, g=g: g @ x[:A] - x[A],
-                         "jac": lambda x, g=g: np.concatenate([g, [-1.0]])})
+        for q, subset, limit in bound_pieces:
+            cons.append({"type": "ineq",
+                         "fun": lambda x, q=q, S=subset, c=limit: piece(q, S, x[:A])[0] - c,
+                         "jac": lambda x, q=q, S=subset: np.concatenate([piece(q, S, x[:A])[1], np.zeros(n - A)])})
+        for subset in goal_pieces:
+            q = case["goal"][1]
+            cons.append({"type": "ineq", "fun": lambda x, q=q, S=subset: piece(q, S, x[:A])[0] - x[A],
+                         "jac": lambda x, q=q, S=subset: np.concatenate([piece(q, S, x[:A])[1], [-1.0]])})
         if cvar_goal:
             def f(x):
                 grad = np.zeros(n)
@@ -398,13 +417,13 @@ def solve_cvar_by_pieces(case, data, rounds=300):
         w = np.clip(r.x[:A], case["lb"], case["ub"])
         added = False
         for q, limit in cvar_bounds:
-            g, value = worst_piece(q, w)
-            if value < limit - 1e-14:
-                bound_pieces.append((g, limit))
+            subset, value = worst_piece(q, w)
+            if value < limit - 1e-13:
+                bound_pieces.append((q, subset, limit))
                 added = True
         if cvar_goal:
-            g, value = worst_piece(case["goal"][1], w)
-            if value < r.x[A] - 1e-14:
+            subset, value = worst_piece(case["goal"][1], w)
+            if value < r.x[A] - 1e-13:
                 added = True
         if not added:
             return w
@@ -466,6 +485,11 @@ def cases():
                          kwargs={"max_cvar": -0.15}, cvar_cube="full"))
     out.append(base_case("P_max_sharpe_semiannual", "portfolio", ("ratio", False),
                          method="maximize_sharpe_ratio", time_unit=2))
+    out.append(base_case("P_min_cvar_rebal", "portfolio", ("max", ("cvar", False)),
+                         method="minimize_cvar", rebalance=True))
+    out.append(base_case("P_max_ret_maxcvar-0.10_rebal", "portfolio", ("max", ("ret", False)),
+                         [(("cvar", False), -0.10)], method="maximize_returns",
+                         kwargs={"max_cvar": -0.10}, rebalance=True))
     return out
 
 
@@ -484,7 +508,12 @@ def main():
     for case in cases():
         data = data_for(case)
         has_cvar = any(q[0] == "cvar" for q, _ in case["bounds"]) or (case["goal"][0] != "ratio" and case["goal"][1][0] == "cvar")
-        if has_cvar:
+        if has_cvar and case["rebalance"]:
+            # Not convex: cutting planes of the nonlinear pieces with SLSQP, as a local optimum.
+            w = solve_cvar_by_pieces(case, data)
+            info = {"method": "SLSQP on the k-worst-trial pieces met so far (rebalanced "
+                              "returns, local optimum)"}
+        elif has_cvar:
             w, info = solve_ru_lp(case, data)
             w2 = solve_cvar_by_pieces(case, data)
             v1, v2 = objective_value(case, data, w), objective_value(case, data, w2)
