@@ -282,7 +282,7 @@ Matrix Sqp::LagrangianHessian(const Point& point) {
   if (!p_.convex) {
     // Make the model convex: negative curvature is replaced by its magnitude.
     Eigen::SelfAdjointEigenSolver<Matrix> eigen(h);
-    const Vector values = eigen.eigenvalues();
+    const Vector& values = eigen.eigenvalues();
     const double scale = std::max(1e-300, values.cwiseAbs().maxCoeff());
     if (values.minCoeff() < -1e-12 * scale) {
       h = eigen.eigenvectors() * values.cwiseAbs().asDiagonal() * eigen.eigenvectors().transpose();
