@@ -19,17 +19,7 @@ using testing::ScenarioCubePath;
 using testing::ScenarioReference;
 using testing::SourcePath;
 
-const ScenarioCube& DevCube() {
-  static const ScenarioCube cube = [] {
-    auto read = ReadScenarioCubeNpy(ScenarioCubePath());
-    if (!read) {
-      ADD_FAILURE() << read.error().ToString();
-      return ScenarioCube();
-    }
-    return *read;
-  }();
-  return cube;
-}
+const ScenarioCube& DevCube() { return *testing::ScenarioDevCube(); }
 
 // A .npy file written by hand (not by our writer): version 1.0, the given descr and order.
 std::string HandMadeNpy(const std::string& descr, bool fortran, const std::string& shape,

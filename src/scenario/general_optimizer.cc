@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "scenario/format.h"
 #include "scenario/sqp.h"
 
 namespace pfopt::scenario {
@@ -15,12 +16,6 @@ namespace pfopt::scenario {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string Short(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.3g", value);
-  return buffer;
-}
 
 // A user function for the SQP: value, gradient (the user's or central differences), sign.
 // Exceptions thrown by user code are caught here and reported as an Error by Optimize.
@@ -290,12 +285,12 @@ Result<GeneralResult> GeneralOptimizer::Optimize(const VectorRef& x0) {
     case internal::SqpStatus::kMaxIterations:
     case internal::SqpStatus::kTimeLimit:
       result.status = OptimizationStatus::kMaxIterations;
-      result.message = r.message + " (last step " + Short(r.step) + ")";
+      result.message = r.message + " (last step " + internal::FormatNumber(r.step, 3) + ")";
       break;
     case internal::SqpStatus::kLineSearch:
       if (r.max_violation <= options_.feasibility_tolerance && r.step <= 1e-5) {
         result.status = OptimizationStatus::kOptimalInaccurate;
-        result.message = "optimal to about " + Short(r.step) +
+        result.message = "optimal to about " + internal::FormatNumber(r.step, 3) +
                          " in x (the line search stalled, "
                          "usually because of the accuracy of numerical gradients)";
       } else {
@@ -333,8 +328,9 @@ Result<GeneralResult> GeneralOptimizer::Optimize(const VectorRef& x0) {
     result.max_violation = violation;
     if (!(violation <= options_.feasibility_tolerance)) {
       result.status = OptimizationStatus::kNumericalError;
-      result.message = "the answer breaks a constraint by " + Short(violation) + " (tolerance " +
-                       Short(options_.feasibility_tolerance) + "); no answer is reported";
+      result.message = "the answer breaks a constraint by " + internal::FormatNumber(violation, 3) +
+                       " (tolerance " + internal::FormatNumber(options_.feasibility_tolerance, 3) +
+                       "); no answer is reported";
     } else {
       result.x = answer;
       result.objective = maximize_ ? -r.objective : r.objective;

@@ -78,9 +78,7 @@ TEST(GeneralOptimizer, MinimisesRosenbrockAndRespectsBounds) {
 TEST(GeneralOptimizer, ReproducesAScenarioOptimumFromUserFunctions) {
   // allopy users write the objective and constraints themselves (BaseOptimizer): maximise E
   // with sigma <= 0.10, fully invested, long-only, numerical gradients.
-  auto cube = ReadScenarioCubeNpy(testing::ScenarioCubePath());
-  ASSERT_TRUE(cube);
-  auto data = std::make_shared<ScenarioData>(*ScenarioData::Create(*cube));
+  auto data = std::make_shared<ScenarioData>(*ScenarioData::Create(testing::ScenarioDevCube()));
   GeneralOptimizer opt(6);
   ASSERT_TRUE(opt.SetMaxObjective({[data](const Vector& w) { return *ExpectedReturn(*data, w); }}));
   ASSERT_TRUE(opt.AddInequalityConstraint(

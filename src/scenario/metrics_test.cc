@@ -16,9 +16,7 @@ using testing::ScenarioReference;
 
 const ScenarioData& Data(bool full_cvar = false) {
   static const auto make = [](bool full) {
-    auto cube = ReadScenarioCubeNpy(testing::ScenarioCubePath());
-    EXPECT_TRUE(cube);
-    auto shared = std::make_shared<const ScenarioCube>(*cube);
+    auto shared = testing::ScenarioDevCube();
     ScenarioDataOptions options;
     if (full) options.cvar_cube = shared;
     auto data = ScenarioData::Create(shared, options);

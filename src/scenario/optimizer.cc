@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "pfopt/solve/qp.h"
+#include "scenario/format.h"
 #include "scenario/scenario_functions.h"
 #include "scenario/sqp.h"
 
@@ -19,6 +20,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using internal::AffineOf;
 using internal::ExpectedReturnFunction;
+using internal::FormatNumber;
 using internal::NormFunction;
 using internal::QuadraticFunction;
 using internal::ReturnModel;
@@ -28,18 +30,6 @@ using internal::SqpProblem;
 using internal::SqpResult;
 using internal::SqpStatus;
 using internal::TailMeanFunction;
-
-std::string Num(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.10g", value);
-  return buffer;
-}
-
-std::string Short(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.3g", value);
-  return buffer;
-}
 
 double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -106,11 +96,11 @@ std::string BoundName(const Bound& b) {
   const std::string op = b.quantity.kind == QuantityKind::kVolatility ? " <= " : " >= ";
   switch (b.quantity.kind) {
     case QuantityKind::kReturn:
-      return (b.quantity.active ? "active_return" : "expected_return") + op + Num(b.limit);
+      return (b.quantity.active ? "active_return" : "expected_return") + op + FormatNumber(b.limit);
     case QuantityKind::kVolatility:
-      return (b.quantity.active ? "tracking_error" : "volatility") + op + Num(b.limit);
+      return (b.quantity.active ? "tracking_error" : "volatility") + op + FormatNumber(b.limit);
     case QuantityKind::kCvar:
-      return (b.quantity.active ? "active_cvar" : "cvar") + op + Num(b.limit);
+      return (b.quantity.active ? "active_cvar" : "cvar") + op + FormatNumber(b.limit);
   }
   return "?";
 }
@@ -358,20 +348,8 @@ Built BuildSqp(const Spec& spec, const LinearPart& linear, Functions* functions,
 
 // argmin w'Qw over the bounds and linear constraints (they have a common point).
 bool MinimumQuadratic(const LinearPart& part, const Matrix& q, Vector* x) {
-  QpProblem qp;
-  qp.P = q;
-  qp.q = Vector::Zero(q.rows());
-  qp.A = part.a_eq;
-  qp.b = part.b_eq;
-  qp.G = part.a_in;
-  qp.h = part.b_in;
-  qp.lb = part.lower;
-  qp.ub = part.upper;
-  QpOptions options;
-  options.primal_tolerance = 1e-12;
-  options.dual_tolerance = 1e-12;
   QpSummary summary;
-  auto solution = SolveQp(qp, options, &summary);
+  auto solution = internal::SolveOverLinearSet(part, q, Vector::Zero(q.rows()), &summary);
   if (!solution ||
       (summary.status != QpStatus::kOptimal && summary.status != QpStatus::kOptimalInaccurate)) {
     return false;
@@ -477,8 +455,8 @@ std::string Solver::Diagnose(const Spec& spec, Functions* functions, const Vecto
     const double gap = upper ? best - bound.limit : bound.limit - best;
     if (gap > options_.feasibility_tolerance) {
       return bound.name + " cannot be met: the " + (upper ? "smallest " : "largest ") +
-             QuantityName(bound.quantity) + " possible " + within + " is " + Num(best) + " (" +
-             Short(gap) + (upper ? " above" : " below") + " the limit)" +
+             QuantityName(bound.quantity) + " possible " + within + " is " + FormatNumber(best) +
+             " (" + FormatNumber(gap, 3) + (upper ? " above" : " below") + " the limit)" +
              (convex ? "" : "; this is a local optimum (the problem is not convex)");
     }
     met.push_back(bound.name);
@@ -534,7 +512,7 @@ void Solver::Finish(const Spec& spec, const Vector& x, bool global, ScenarioResu
   if (worst != nullptr) {
     result->status = OptimizationStatus::kNumericalError;
     result->message = "the optimiser's answer breaks " + worst->name + " by " +
-                      Short(worst->violation) + " (tolerance " + Short(tol) +
+                      FormatNumber(worst->violation, 3) + " (tolerance " + FormatNumber(tol, 3) +
                       "); no answer is reported";
     result->weights.resize(0);
     return;
@@ -692,13 +670,13 @@ ScenarioResult Solver::Run() {
     case SqpStatus::kMaxIterations:
     case SqpStatus::kTimeLimit:
       result.status = OptimizationStatus::kMaxIterations;
-      result.message = sqp.message + " before convergence (last step " + Short(sqp.step) +
-                       ", constraint violation " + Short(sqp.max_violation) + ")";
+      result.message = sqp.message + " before convergence (last step " + FormatNumber(sqp.step, 3) +
+                       ", constraint violation " + FormatNumber(sqp.max_violation, 3) + ")";
       break;
     case SqpStatus::kLineSearch:
       if (sqp.max_violation <= 0.1 * options_.feasibility_tolerance && sqp.step <= 1e-6) {
         result.status = OptimizationStatus::kOptimalInaccurate;
-        result.message = "optimal to about " + Short(sqp.step) +
+        result.message = "optimal to about " + FormatNumber(sqp.step, 3) +
                          " in the weights (the line search stalled: " + sqp.message + ")";
         Finish(spec, sqp.x, false, &result);
       } else {
@@ -732,7 +710,8 @@ Status ScenarioProblem::Validate(Index num_assets) const {
   const MethodArguments& a = arguments;
   auto positive = [](const std::optional<double>& v, const char* field) -> Status {
     if (v && !(std::isfinite(*v) && *v > 0.0)) {
-      return InvalidArgument(std::string(field) + " is " + Num(*v) + "; it must be > 0", field);
+      return InvalidArgument(std::string(field) + " is " + FormatNumber(*v) + "; it must be > 0",
+                             field);
     }
     return Ok();
   };
@@ -745,8 +724,8 @@ Status ScenarioProblem::Validate(Index num_assets) const {
   PFOPT_RETURN_IF_ERROR(finite(a.max_cvar, "max_cvar"));
   PFOPT_RETURN_IF_ERROR(finite(a.min_ret, "min_ret"));
   if (!(a.percentile > 0.0 && a.percentile <= 100.0)) {
-    return InvalidArgument("percentile is " + Num(a.percentile) + "; it must be in (0, 100]",
-                           "percentile");
+    return InvalidArgument(
+        "percentile is " + FormatNumber(a.percentile) + "; it must be in (0, 100]", "percentile");
   }
   const bool max_methods =
       method == ScenarioMethod::kMaximizeReturns || method == ScenarioMethod::kMaximizeEva;
@@ -799,8 +778,9 @@ Status ScenarioProblem::Validate(Index num_assets) const {
   if (upper_bounds.size() == n) upper = upper_bounds;
   for (Index j = 0; j < n; ++j) {
     if (lower[j] > upper[j]) {
-      return InvalidArgument("lower bound " + Num(lower[j]) + " of asset " + std::to_string(j) +
-                                 " is above its upper bound " + Num(upper[j]),
+      return InvalidArgument("lower bound " + FormatNumber(lower[j]) + " of asset " +
+                                 std::to_string(j) + " is above its upper bound " +
+                                 FormatNumber(upper[j]),
                              lower_bounds.size() == n ? "lower_bounds" : "upper_bounds");
     }
   }
@@ -836,13 +816,14 @@ void DefaultBounds(OptimizerKind optimizer, Index num_assets, Vector* lower, Vec
 
 Status ScenarioSolverOptions::Validate() const {
   if (!(feasibility_tolerance > 0.0 && feasibility_tolerance <= 1e-3)) {
-    return InvalidArgument(
-        "feasibility_tolerance is " + Num(feasibility_tolerance) + "; it must be in (0, 1e-3]",
-        "feasibility_tolerance");
+    return InvalidArgument("feasibility_tolerance is " + FormatNumber(feasibility_tolerance) +
+                               "; it must be in (0, 1e-3]",
+                           "feasibility_tolerance");
   }
   if (!(step_tolerance > 0.0 && step_tolerance <= 1e-3)) {
-    return InvalidArgument("step_tolerance is " + Num(step_tolerance) + "; it must be in (0, 1e-3]",
-                           "step_tolerance");
+    return InvalidArgument(
+        "step_tolerance is " + FormatNumber(step_tolerance) + "; it must be in (0, 1e-3]",
+        "step_tolerance");
   }
   if (max_iterations < 1) {
     return InvalidArgument(
@@ -899,38 +880,37 @@ Status PortfolioOptimizer::SetBounds(const VectorRef& lower, const VectorRef& up
   return Ok();
 }
 
-Status PortfolioOptimizer::AddInequalityMatrixConstraint(const MatrixRef& a, const VectorRef& b) {
-  ScenarioProblem trial = problem_;
-  const Index rows = trial.a_in.rows();
-  if (a.cols() != data_.num_assets() || b.size() != a.rows()) {
-    return DimensionMismatch("A must have " + std::to_string(data_.num_assets()) +
-                                 " columns and b one entry per row of A",
-                             "a_in");
+namespace {
+
+// Appends the rows (a, b) to (to_a, to_b) in a copy of `problem` and validates it.
+Status AppendMatrixRows(const ScenarioProblem& problem, Index assets, const MatrixRef& a,
+                        const VectorRef& b, bool equality, ScenarioProblem* out) {
+  const char* field = equality ? "a_eq" : "a_in";
+  if (a.cols() != assets || b.size() != a.rows()) {
+    return DimensionMismatch(
+        "A must have " + std::to_string(assets) + " columns and b one entry per row of A", field);
   }
-  trial.a_in.conservativeResize(rows + a.rows(), a.cols());
-  trial.a_in.bottomRows(a.rows()) = a;
-  trial.b_in.conservativeResize(rows + a.rows());
-  trial.b_in.tail(a.rows()) = b;
-  PFOPT_RETURN_IF_ERROR(trial.Validate(data_.num_assets()));
-  problem_ = std::move(trial);
+  ScenarioProblem trial = problem;
+  Matrix& to_a = equality ? trial.a_eq : trial.a_in;
+  Vector& to_b = equality ? trial.b_eq : trial.b_in;
+  const Index rows = to_a.rows();
+  to_a.conservativeResize(rows + a.rows(), a.cols());
+  to_a.bottomRows(a.rows()) = a;
+  to_b.conservativeResize(rows + a.rows());
+  to_b.tail(a.rows()) = b;
+  PFOPT_RETURN_IF_ERROR(trial.Validate(assets));
+  *out = std::move(trial);
   return Ok();
 }
 
+}  // namespace
+
+Status PortfolioOptimizer::AddInequalityMatrixConstraint(const MatrixRef& a, const VectorRef& b) {
+  return AppendMatrixRows(problem_, data_.num_assets(), a, b, false, &problem_);
+}
+
 Status PortfolioOptimizer::AddEqualityMatrixConstraint(const MatrixRef& a, const VectorRef& b) {
-  ScenarioProblem trial = problem_;
-  const Index rows = trial.a_eq.rows();
-  if (a.cols() != data_.num_assets() || b.size() != a.rows()) {
-    return DimensionMismatch("A must have " + std::to_string(data_.num_assets()) +
-                                 " columns and b one entry per row of A",
-                             "a_eq");
-  }
-  trial.a_eq.conservativeResize(rows + a.rows(), a.cols());
-  trial.a_eq.bottomRows(a.rows()) = a;
-  trial.b_eq.conservativeResize(rows + a.rows());
-  trial.b_eq.tail(a.rows()) = b;
-  PFOPT_RETURN_IF_ERROR(trial.Validate(data_.num_assets()));
-  problem_ = std::move(trial);
-  return Ok();
+  return AppendMatrixRows(problem_, data_.num_assets(), a, b, true, &problem_);
 }
 
 void PortfolioOptimizer::RemoveMatrixConstraints() {

@@ -18,20 +18,12 @@ namespace {
 
 using testing::JsonMatrix;
 using testing::JsonVector;
+using testing::ScenarioDevCube;
 using testing::ScenarioReference;
 using testing::SourcePath;
 
-std::shared_ptr<const ScenarioCube> DevCube() {
-  static const std::shared_ptr<const ScenarioCube> cube = [] {
-    auto read = ReadScenarioCubeNpy(testing::ScenarioCubePath());
-    EXPECT_TRUE(read);
-    return std::make_shared<const ScenarioCube>(read ? *read : ScenarioCube());
-  }();
-  return cube;
-}
-
 const ScenarioData& Data() {
-  static const ScenarioData data = *ScenarioData::Create(DevCube());
+  static const ScenarioData data = *ScenarioData::Create(ScenarioDevCube());
   return data;
 }
 
@@ -84,8 +76,8 @@ ScenarioProblem CaseProblem(const nlohmann::json& in) {
 ScenarioData CaseData(const nlohmann::json& in) {
   ScenarioDataOptions options;
   if (in.contains("time_unit")) options.time_unit = in["time_unit"].get<int>();
-  if (in.contains("cvar_cube") && in["cvar_cube"] == "full") options.cvar_cube = DevCube();
-  return *ScenarioData::Create(DevCube(), options);
+  if (in.contains("cvar_cube") && in["cvar_cube"] == "full") options.cvar_cube = ScenarioDevCube();
+  return *ScenarioData::Create(ScenarioDevCube(), options);
 }
 
 void ExpectEveryConstraintHolds(const ScenarioResult& result, const std::string& name) {

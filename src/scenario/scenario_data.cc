@@ -5,17 +5,13 @@
 #include <cmath>
 #include <string>
 
+#include "scenario/format.h"
+
 namespace pfopt::scenario {
 
 namespace {
 
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-std::string Num(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.10g", value);
-  return buffer;
-}
 
 // Adds the sample covariance (ddof = 1) of the rows of `returns` (trials x assets) to *sum.
 void AddSampleCovariance(const RowMatrix& returns, Matrix* sum) {
@@ -157,7 +153,8 @@ Result<ScenarioData> ScenarioData::Create(std::shared_ptr<const ScenarioCube> cu
     for (Index i = 0; i < assets; ++i) {
       if (given(i, i) < 0.0) {
         return InvalidArgument("covariance(" + std::to_string(i) + ", " + std::to_string(i) +
-                                   ") = " + Num(given(i, i)) + " is a negative variance",
+                                   ") = " + internal::FormatNumber(given(i, i)) +
+                                   " is a negative variance",
                                "covariance");
       }
       for (Index j = 0; j < i; ++j) {

@@ -13,19 +13,11 @@ namespace {
 using testing::JsonMatrix;
 using testing::JsonVector;
 using testing::MaxRelativeDifference;
+using testing::ScenarioDevCube;
 using testing::ScenarioReference;
 
-std::shared_ptr<const ScenarioCube> DevCube() {
-  static const std::shared_ptr<const ScenarioCube> cube = [] {
-    auto read = ReadScenarioCubeNpy(testing::ScenarioCubePath());
-    EXPECT_TRUE(read);
-    return std::make_shared<const ScenarioCube>(read ? *read : ScenarioCube());
-  }();
-  return cube;
-}
-
 TEST(ScenarioData, CovarianceMatchesAllopy) {
-  auto data = ScenarioData::Create(DevCube(), {.time_unit = 4});
+  auto data = ScenarioData::Create(ScenarioDevCube(), {.time_unit = 4});
   ASSERT_TRUE(data) << data.error().ToString();
   const Matrix expected = JsonMatrix(ScenarioReference()["covariance_matrix"]);
   EXPECT_LT(MaxRelativeDifference(data->covariance(), expected), 1e-14);
@@ -37,7 +29,7 @@ TEST(ScenarioData, CovarianceMatchesAllopy) {
 }
 
 TEST(ScenarioData, CumulativeReturnsMatchAllopy) {
-  auto data = ScenarioData::Create(DevCube());
+  auto data = ScenarioData::Create(ScenarioDevCube());
   ASSERT_TRUE(data);
   const Matrix g5 = JsonMatrix(ScenarioReference()["cumulative_returns_5y_first3_trials"]);
   const Matrix g3 = JsonMatrix(ScenarioReference()["cumulative_returns_3y_first3_trials"]);
@@ -49,8 +41,8 @@ TEST(ScenarioData, CumulativeReturnsMatchAllopy) {
 
 TEST(ScenarioData, GivenCvarCubeIsUsedWhole) {
   ScenarioDataOptions options;
-  options.cvar_cube = DevCube();
-  auto data = ScenarioData::Create(DevCube(), options);
+  options.cvar_cube = ScenarioDevCube();
+  auto data = ScenarioData::Create(ScenarioDevCube(), options);
   ASSERT_TRUE(data);
   EXPECT_EQ(data->cvar_periods(), 20);
   EXPECT_FALSE(data->default_cvar_data());
@@ -58,7 +50,7 @@ TEST(ScenarioData, GivenCvarCubeIsUsedWhole) {
 }
 
 TEST(ScenarioData, ShortCubeUsesAllPeriodsForCvar) {
-  auto head = DevCube()->FirstPeriods(8);
+  auto head = ScenarioDevCube()->FirstPeriods(8);
   ASSERT_TRUE(head);
   auto data = ScenarioData::Create(*head);
   ASSERT_TRUE(data);
@@ -67,27 +59,28 @@ TEST(ScenarioData, ShortCubeUsesAllPeriodsForCvar) {
 }
 
 TEST(ScenarioData, RejectsBadOptionsAndShapes) {
-  EXPECT_FALSE(ScenarioData::Create(DevCube(), {.time_unit = 0}));
-  auto odd = ScenarioData::Create(DevCube(), {.time_unit = 3});  // 20 periods, not whole years
+  EXPECT_FALSE(ScenarioData::Create(ScenarioDevCube(), {.time_unit = 0}));
+  auto odd =
+      ScenarioData::Create(ScenarioDevCube(), {.time_unit = 3});  // 20 periods, not whole years
   ASSERT_FALSE(odd);
   EXPECT_NE(odd.error().message().find("whole number of years"), std::string::npos);
   // ... unless the covariance is given.
   ScenarioDataOptions given{.time_unit = 3, .covariance = Matrix::Identity(6, 6)};
-  auto ok = ScenarioData::Create(DevCube(), given);
+  auto ok = ScenarioData::Create(ScenarioDevCube(), given);
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_DOUBLE_EQ(ok->num_years(), 20.0 / 3.0);
   EXPECT_EQ(ok->covariance(), Matrix::Identity(6, 6));
-  auto wrong_size = ScenarioData::Create(DevCube(), {.covariance = Matrix::Identity(5, 5)});
+  auto wrong_size = ScenarioData::Create(ScenarioDevCube(), {.covariance = Matrix::Identity(5, 5)});
   ASSERT_FALSE(wrong_size);
   EXPECT_EQ(wrong_size.error().code(), ErrorCode::kDimensionMismatch);
   Matrix asymmetric = Matrix::Identity(6, 6);
   asymmetric(0, 1) = 0.1;
-  EXPECT_FALSE(ScenarioData::Create(DevCube(), {.covariance = asymmetric}));
+  EXPECT_FALSE(ScenarioData::Create(ScenarioDevCube(), {.covariance = asymmetric}));
   ScenarioDataOptions other_assets;
   auto small = ScenarioCube::Create(4, 3, 2, std::vector<double>(24, 0.01));
   ASSERT_TRUE(small);
   other_assets.cvar_cube = std::make_shared<const ScenarioCube>(*small);
-  auto mismatch = ScenarioData::Create(DevCube(), other_assets);
+  auto mismatch = ScenarioData::Create(ScenarioDevCube(), other_assets);
   ASSERT_FALSE(mismatch);
   EXPECT_EQ(mismatch.error().code(), ErrorCode::kDimensionMismatch);
   auto one_trial = ScenarioCube::Create(4, 1, 2, std::vector<double>(8, 0.01));

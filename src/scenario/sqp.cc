@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "pfopt/solve/qp.h"
+#include "scenario/format.h"
 
 namespace pfopt::scenario::internal {
 
@@ -20,12 +21,6 @@ void PiecewiseMinimum::AddPieceHessian(int /*piece*/, const Vector& /*x*/, doubl
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string Num(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.6g", value);
-  return buffer;
-}
 
 // The cutting planes of one piecewise function: the pieces met so far.
 struct Pool {
@@ -391,23 +386,22 @@ bool Sqp::SolveQpOnce(DenseQpSolver* solver, const Vector& start, bool warm, QpS
     result_.message = "invalid QP subproblem: " + status.error().message();
     return false;
   }
-  (void)solver->SetWarmStart(warm_set_, warm ? warm_x_ : start);
-  if (auto status = solver->Solve(solution, &summary); !status) {
-    result_.status = SqpStatus::kNumerical;
-    result_.message = "QP subproblem failed: " + status.error().message();
-    return false;
-  }
-  ++result_.qp_solves;
-  if (summary.status == QpStatus::kNumericalError || summary.status == QpStatus::kMaxIterations) {
-    // Retry from a cold start, which avoids a warm working set that became degenerate.
-    solver->ClearWarmStart();
-    (void)solver->SetWarmStart({}, start);
+  auto solve = [&]() {
+    ++result_.qp_solves;
     if (auto status = solver->Solve(solution, &summary); !status) {
       result_.status = SqpStatus::kNumerical;
       result_.message = "QP subproblem failed: " + status.error().message();
       return false;
     }
-    ++result_.qp_solves;
+    return true;
+  };
+  (void)solver->SetWarmStart(warm_set_, warm ? warm_x_ : start);
+  if (!solve()) return false;
+  if (summary.status == QpStatus::kNumericalError || summary.status == QpStatus::kMaxIterations) {
+    // Retry from a cold start, which avoids a warm working set that became degenerate.
+    solver->ClearWarmStart();
+    (void)solver->SetWarmStart({}, start);
+    if (!solve()) return false;
   }
   switch (summary.status) {
     case QpStatus::kOptimal:
@@ -575,56 +569,27 @@ void Sqp::ReadMultipliers(const QpSolution& solution) {
 }
 
 std::vector<std::string> Sqp::ConflictNames(const QpSolution& solution) const {
-  std::vector<std::string> names;
-  auto significant = [](const Vector& v, Index i) {
-    const double scale = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
-    return std::abs(v[i]) > 1e-9 * scale && scale > 0.0;
-  };
-  auto add = [&](const std::string& name) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  };
-  const Index m_eq_lin = p_.linear.a_eq.rows(), m_in_lin = p_.linear.a_in.rows();
-  for (Index i = 0; i < solution.certificate_bounds.size() && i < n_; ++i) {
-    if (!significant(solution.certificate_bounds, i)) continue;
-    const std::string variable = i < static_cast<Index>(p_.linear.variable_names.size())
-                                     ? p_.linear.variable_names[static_cast<std::size_t>(i)]
-                                     : "x[" + std::to_string(i) + "]";
-    add((solution.certificate_bounds[i] < 0 ? "lower bound of " : "upper bound of ") + variable);
-  }
-  Index smooth_eq = 0, smooth_in = 0;
-  std::vector<std::string> eq_smooth_names(static_cast<std::size_t>(num_smooth_eq_)),
-      in_smooth_names(static_cast<std::size_t>(num_smooth_in_));
+  // Names of every row of the QP: the linear rows, the linearised smooth constraints, the cuts.
+  std::vector<std::string> eq_names = p_.linear.eq_names, in_names = p_.linear.in_names;
+  eq_names.resize(static_cast<std::size_t>(p_.linear.a_eq.rows()));
+  in_names.resize(static_cast<std::size_t>(p_.linear.a_in.rows()));
+  std::vector<std::string> eq_smooth(static_cast<std::size_t>(num_smooth_eq_)),
+      in_smooth(static_cast<std::size_t>(num_smooth_in_));
   for (std::size_t j = 0; j < p_.smooth.size(); ++j) {
     const int row = row_of_smooth_[j];
     if (row < 0) continue;
-    (p_.smooth[j].equality ? eq_smooth_names : in_smooth_names)[static_cast<std::size_t>(row)] =
+    (p_.smooth[j].equality ? eq_smooth : in_smooth)[static_cast<std::size_t>(row)] =
         p_.smooth[j].name;
   }
-  (void)smooth_eq;
-  (void)smooth_in;
-  for (Index i = 0; i < solution.certificate_y.size(); ++i) {
-    if (!significant(solution.certificate_y, i)) continue;
-    if (i < m_eq_lin) {
-      add(i < static_cast<Index>(p_.linear.eq_names.size())
-              ? p_.linear.eq_names[static_cast<std::size_t>(i)]
-              : "equality row " + std::to_string(i));
-    } else {
-      add(eq_smooth_names[static_cast<std::size_t>(i - m_eq_lin)]);
-    }
+  eq_names.insert(eq_names.end(), eq_smooth.begin(), eq_smooth.end());
+  in_names.insert(in_names.end(), in_smooth.begin(), in_smooth.end());
+  for (const auto& [family, piece] : cut_rows_) {
+    in_names.push_back(family >= 0 ? p_.piecewise[static_cast<std::size_t>(family)].name
+                                   : std::string("the CVaR objective's cuts"));
   }
-  for (Index i = 0; i < solution.certificate_z.size(); ++i) {
-    if (!significant(solution.certificate_z, i)) continue;
-    if (i < m_in_lin) {
-      add(i < static_cast<Index>(p_.linear.in_names.size())
-              ? p_.linear.in_names[static_cast<std::size_t>(i)]
-              : "inequality row " + std::to_string(i));
-    } else if (i < m_in_lin + num_smooth_in_) {
-      add(in_smooth_names[static_cast<std::size_t>(i - m_in_lin)]);
-    } else {
-      const int family = cut_rows_[static_cast<std::size_t>(i - m_in_lin - num_smooth_in_)].first;
-      if (family >= 0) add(p_.piecewise[static_cast<std::size_t>(family)].name);
-    }
-  }
+  std::vector<std::string> names =
+      CertificateNames(solution, p_.linear.variable_names, eq_names, in_names);
+  names.erase(std::remove(names.begin(), names.end(), "the CVaR objective's cuts"), names.end());
   return names;
 }
 
@@ -654,8 +619,8 @@ SqpResult Sqp::Run(Vector x) {
         // towards 0 and the supremum is not attained.
         result_.status = SqpStatus::kRatioAtOrigin;
         result_.message = "the ratio keeps increasing as the weights in it shrink to 0 (it is " +
-                          Num(point.natural_objective) + " with a denominator of " +
-                          Num(point.denominator) + "); it has no maximiser";
+                          FormatNumber(point.natural_objective, 6) + " with a denominator of " +
+                          FormatNumber(point.denominator, 6) + "); it has no maximiser";
         break;
       }
     }
@@ -666,17 +631,19 @@ SqpResult Sqp::Run(Vector x) {
     }
     if (TimeUp()) {
       result_.status = SqpStatus::kTimeLimit;
-      result_.message = "time limit of " + Num(o_.time_limit_seconds) + " s reached";
+      result_.message = "time limit of " + FormatNumber(o_.time_limit_seconds, 6) + " s reached";
       break;
     }
-    Matrix hessian = LagrangianHessian(point);
-    BuildQp(point, hessian);
-    if (!SolveWithCuts(point, &solution)) {
+    // A failed subproblem ends the solve at x (result_ says why).
+    auto stop_at = [&]() {
       result_.x = x;
       result_.objective = point.natural_objective;
       result_.max_violation = point.violation_max;
       return result_;
-    }
+    };
+    Matrix hessian = LagrangianHessian(point);
+    BuildQp(point, hessian);
+    if (!SolveWithCuts(point, &solution)) return stop_at();
     std::vector<double> previous_multipliers = smooth_multipliers_;
     ReadMultipliers(solution);
     if (!p_.quasi_newton) {
@@ -692,12 +659,7 @@ SqpResult Sqp::Run(Vector x) {
       if (newly_active) {
         const Matrix updated = LagrangianHessian(point);
         BuildQp(point, updated);
-        if (!SolveWithCuts(point, &solution)) {
-          result_.x = x;
-          result_.objective = point.natural_objective;
-          result_.max_violation = point.violation_max;
-          return result_;
-        }
+        if (!SolveWithCuts(point, &solution)) return stop_at();
         ReadMultipliers(solution);
         hessian = updated;
       }
@@ -812,12 +774,12 @@ SqpResult Sqp::Run(Vector x) {
         // The step is small and no longer improves the merit function within rounding:
         // accept x as converged to the precision the functions allow.
         result_.status = SqpStatus::kConverged;
-        result_.message = "stopped at rounding level (step " + Num(step) + ")";
+        result_.message = "stopped at rounding level (step " + FormatNumber(step, 6) + ")";
         break;
       }
       result_.status = SqpStatus::kLineSearch;
-      result_.message = "no step decreases the merit function (step " + Num(step) + ", violation " +
-                        Num(point.violation_max) + ")";
+      result_.message = "no step decreases the merit function (step " + FormatNumber(step, 6) +
+                        ", violation " + FormatNumber(point.violation_max, 6) + ")";
       break;
     }
     x = next;
@@ -835,12 +797,42 @@ SqpResult Sqp::Run(Vector x) {
 
 }  // namespace
 
-bool ProjectOntoLinearSet(const LinearSet& set, const Vector& x0, Vector* x,
-                          std::vector<std::string>* conflicting) {
-  const Index n = x0.size();
+std::vector<std::string> CertificateNames(const QpSolution& solution,
+                                          const std::vector<std::string>& variable_names,
+                                          const std::vector<std::string>& eq_names,
+                                          const std::vector<std::string>& in_names) {
+  std::vector<std::string> names;
+  auto significant = [](const Vector& v, Index i) {
+    const double scale = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
+    return scale > 0.0 && std::abs(v[i]) > 1e-9 * scale;
+  };
+  auto add = [&](const std::vector<std::string>& list, Index i, const std::string& fallback,
+                 const std::string& prefix) {
+    const std::string name =
+        prefix + (i < static_cast<Index>(list.size()) ? list[static_cast<std::size_t>(i)]
+                                                      : fallback + std::to_string(i));
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  for (Index j = 0; j < solution.certificate_bounds.size(); ++j) {
+    if (!significant(solution.certificate_bounds, j)) continue;
+    add(variable_names, j, "x",
+        solution.certificate_bounds[j] < 0 ? "lower bound of " : "upper bound of ");
+  }
+  for (Index i = 0; i < solution.certificate_y.size(); ++i) {
+    if (significant(solution.certificate_y, i)) add(eq_names, i, "equality row ", "");
+  }
+  for (Index i = 0; i < solution.certificate_z.size(); ++i) {
+    if (significant(solution.certificate_z, i)) add(in_names, i, "inequality row ", "");
+  }
+  return names;
+}
+
+Result<QpSolution> SolveOverLinearSet(const LinearSet& set, const Matrix& p, const Vector& q,
+                                      QpSummary* summary) {
+  const Index n = q.size();
   QpProblem qp;
-  qp.P = Matrix::Identity(n, n);
-  qp.q = -x0;
+  qp.P = p;
+  qp.q = q;
   qp.A = set.a_eq.rows() > 0 ? set.a_eq : Matrix(0, n);
   qp.b = set.a_eq.rows() > 0 ? set.b_eq : Vector(0);
   qp.G = set.a_in.rows() > 0 ? set.a_in : Matrix(0, n);
@@ -850,39 +842,20 @@ bool ProjectOntoLinearSet(const LinearSet& set, const Vector& x0, Vector* x,
   QpOptions options;
   options.primal_tolerance = 1e-12;
   options.dual_tolerance = 1e-12;
+  return SolveQp(qp, options, summary);
+}
+
+bool ProjectOntoLinearSet(const LinearSet& set, const Vector& x0, Vector* x,
+                          std::vector<std::string>* conflicting) {
   QpSummary summary;
-  auto solution = SolveQp(qp, options, &summary);
+  auto solution = SolveOverLinearSet(set, Matrix::Identity(x0.size(), x0.size()), -x0, &summary);
   if (solution &&
       (summary.status == QpStatus::kOptimal || summary.status == QpStatus::kOptimalInaccurate)) {
     *x = solution->x;
     return true;
   }
   if (solution && summary.status == QpStatus::kPrimalInfeasible) {
-    auto significant = [](const Vector& v, Index i) {
-      const double scale = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
-      return scale > 0.0 && std::abs(v[i]) > 1e-9 * scale;
-    };
-    auto name = [](const std::vector<std::string>& names, Index i, const char* fallback) {
-      return i < static_cast<Index>(names.size()) ? names[static_cast<std::size_t>(i)]
-                                                  : fallback + std::to_string(i);
-    };
-    for (Index j = 0; j < solution->certificate_bounds.size(); ++j) {
-      if (significant(solution->certificate_bounds, j)) {
-        conflicting->push_back(
-            (solution->certificate_bounds[j] < 0 ? "lower bound of " : "upper bound of ") +
-            name(set.variable_names, j, "x"));
-      }
-    }
-    for (Index i = 0; i < solution->certificate_y.size(); ++i) {
-      if (significant(solution->certificate_y, i)) {
-        conflicting->push_back(name(set.eq_names, i, "equality row "));
-      }
-    }
-    for (Index i = 0; i < solution->certificate_z.size(); ++i) {
-      if (significant(solution->certificate_z, i)) {
-        conflicting->push_back(name(set.in_names, i, "inequality row "));
-      }
-    }
+    *conflicting = CertificateNames(*solution, set.variable_names, set.eq_names, set.in_names);
   }
   return false;
 }

@@ -25,7 +25,9 @@
 #include <string>
 #include <vector>
 
+#include "pfopt/core/error.h"
 #include "pfopt/core/types.h"
+#include "pfopt/solve/qp.h"
 
 namespace pfopt::scenario::internal {
 
@@ -93,6 +95,18 @@ struct LinearSet {
   std::vector<std::string> eq_names, in_names;  // one per row
   std::vector<std::string> variable_names;      // one per variable
 };
+
+// The names of the constraints with a nonzero multiplier in a QP's infeasibility certificate:
+// "lower/upper bound of <variable>" and the names of the equality and inequality rows
+// (fallbacks "x<j>", "equality row <i>", "inequality row <i>" beyond the lists).
+std::vector<std::string> CertificateNames(const QpSolution& solution,
+                                          const std::vector<std::string>& variable_names,
+                                          const std::vector<std::string>& eq_names,
+                                          const std::vector<std::string>& in_names);
+
+// min 1/2 x'Px + q'x over `set` (tolerances 1e-12).
+Result<QpSolution> SolveOverLinearSet(const LinearSet& set, const Matrix& p, const Vector& q,
+                                      QpSummary* summary);
 
 // The point of `set` nearest to x0 (a QP). Returns false when the set is empty, with the
 // names of the constraints in conflict (from the QP's infeasibility certificate).

@@ -93,4 +93,16 @@ std::string ScenarioCubePath() {
   return SourcePath("tests/data/scenario/cube_20x2000x6_seed7.npy");
 }
 
+std::shared_ptr<const ScenarioCube> ScenarioDevCube() {
+  static const std::shared_ptr<const ScenarioCube> cube = [] {
+    auto read = ReadScenarioCubeNpy(ScenarioCubePath());
+    if (!read) {
+      std::cerr << "cannot read the scenario cube: " << read.error().ToString() << "\n";
+      std::abort();
+    }
+    return std::make_shared<const ScenarioCube>(std::move(*read));
+  }();
+  return cube;
+}
+
 }  // namespace pfopt::testing
