@@ -660,13 +660,24 @@ ScenarioResult Solver::Run() {
       result.status = OptimizationStatus::kUnbounded;
       result.message = sqp.message + "; add bounds or constraints";
       break;
-    case SqpStatus::kRatioAtOrigin:
+    case SqpStatus::kRatioAtOrigin: {
       result.status = OptimizationStatus::kUnbounded;
-      result.message = sqp.message +
-                       ": the expected return is concave with E(0) = 0, so E(t w) / (t sigma(w)) "
-                       "increases as t shrinks. Fix the size of the position, e.g. with an "
-                       "equality row on the weights (sum_to_1, a_eq) or positive lower bounds";
+      Vector w = sqp.x;
+      Vector w0 = start;
+      if (spec.goal.denominator.active) w[0] = w0[0] = 0.0;
+      if (w.cwiseAbs().maxCoeff() < 1e-2 * std::max(1e-300, w0.cwiseAbs().maxCoeff())) {
+        result.message = sqp.message +
+                         ": the weights in it shrink to 0, and as the expected return is concave "
+                         "with E(0) = 0, E(t w) / (t sigma(w)) increases as t shrinks. Fix the "
+                         "size of the position, e.g. with an equality row on the weights "
+                         "(sum_to_1, a_eq) or positive lower bounds";
+      } else {
+        result.message = sqp.message +
+                         ": the weights can reach a positive expected return with no volatility "
+                         "(a riskless asset or combination); cap the weights that carry no risk";
+      }
       break;
+    }
     case SqpStatus::kMaxIterations:
     case SqpStatus::kTimeLimit:
       result.status = OptimizationStatus::kMaxIterations;

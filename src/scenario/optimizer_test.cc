@@ -434,6 +434,55 @@ TEST(ScenarioOptimizer, InformationRatioWithoutAFixedSizeHasNoMaximiser) {
   EXPECT_NE(result->message.find("Fix the size of the position"), std::string::npos);
 }
 
+// A small synthetic cube: 4 quarters x 200 trials x 3 assets, normal returns with the given
+// quarterly means and deviations (seeded).
+ScenarioData SyntheticData(const std::vector<double>& mean, const std::vector<double>& sd) {
+  std::mt19937 rng(11);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> values;
+  for (int t = 0; t < 4; ++t)
+    for (int i = 0; i < 200; ++i)
+      for (std::size_t j = 0; j < mean.size(); ++j) values.push_back(mean[j] + sd[j] * normal(rng));
+  return *ScenarioData::Create(
+      *ScenarioCube::Create(4, 200, static_cast<Index>(mean.size()), std::move(values)));
+}
+
+TEST(ScenarioOptimizer, NegativeSharpeRatioIsALocalOptimum) {
+  // Every asset loses money: the best ratio is negative, where E / sigma is not quasi-concave.
+  const ScenarioData data = SyntheticData({-0.02, -0.02, -0.02}, {0.05, 0.025, 0.05});
+  ScenarioProblem p;
+  p.method = ScenarioMethod::kMaximizeSharpeRatio;
+  auto result = SolveScenario(data, p);
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, OptimizationStatus::kOptimal) << result->message;
+  EXPECT_LT(result->objective_value, 0.0);
+  EXPECT_FALSE(result->global_optimum);
+  EXPECT_NE(result->message.find("negative ratio"), std::string::npos) << result->message;
+  // No feasible point does better: the pure-asset portfolios and equal weights.
+  for (const Vector& w : {Vector(Vector::Unit(3, 0)), Vector(Vector::Unit(3, 1)),
+                          Vector(Vector::Unit(3, 2)), Vector(Vector::Constant(3, 1.0 / 3))}) {
+    EXPECT_LE(*SharpeRatio(data, w), result->objective_value + 1e-12);
+  }
+}
+
+TEST(ScenarioOptimizer, RisklessAssetMakesTheSharpeRatioUnbounded) {
+  // Asset 0 earns 0.5 % every quarter with no risk: E / sigma grows without bound towards it.
+  const ScenarioData data = SyntheticData({0.005, 0.01, 0.02}, {0.0, 0.05, 0.08});
+  ScenarioProblem p;
+  p.method = ScenarioMethod::kMaximizeSharpeRatio;
+  auto result = SolveScenario(data, p);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, OptimizationStatus::kUnbounded);
+  EXPECT_NE(result->message.find("no volatility"), std::string::npos) << result->message;
+  EXPECT_EQ(result->weights.size(), 0);
+  // Capping the riskless asset gives an answer.
+  p.upper_bounds = (Vector(3) << 0.5, 1, 1).finished();
+  auto capped = SolveScenario(data, p);
+  ASSERT_TRUE(capped);
+  EXPECT_EQ(capped->status, OptimizationStatus::kOptimal) << capped->message;
+  EXPECT_NEAR(capped->weights[0], 0.5, 1e-12);
+}
+
 TEST(ScenarioOptimizer, StopsAtTheIterationLimitWithoutAnAnswer) {
   ScenarioSolverOptions options;
   options.max_iterations = 2;

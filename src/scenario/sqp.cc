@@ -274,7 +274,8 @@ Matrix Sqp::LagrangianHessian(const Point& point) {
     }
   }
   h = 0.5 * (h + h.transpose()).eval();
-  if (!p_.convex) {
+  const bool negative_ratio = p_.objective_kind == SqpObjectiveKind::kRatio && point.lambda < 0.0;
+  if (!p_.convex || negative_ratio) {
     // Make the model convex: negative curvature is replaced by its magnitude.
     Eigen::SelfAdjointEigenSolver<Matrix> eigen(h);
     const Vector& values = eigen.eigenvalues();
@@ -615,10 +616,10 @@ SqpResult Sqp::Run(Vector x) {
     if (p_.objective_kind == SqpObjectiveKind::kRatio) {
       if (iteration == 0) initial_denominator = point.denominator;
       if (point.denominator < 1e-6 * initial_denominator) {
-        // E(t w) / t grows as t -> 0 for a concave E with E(0) = 0: the iterates shrink
-        // towards 0 and the supremum is not attained.
+        // The ratio grows as its denominator goes to 0: the supremum is not attained (E(t w)
+        // / t grows as t -> 0 for a concave E with E(0) = 0, or a riskless direction exists).
         result_.status = SqpStatus::kRatioAtOrigin;
-        result_.message = "the ratio keeps increasing as the weights in it shrink to 0 (it is " +
+        result_.message = "the ratio keeps increasing as its denominator goes to 0 (it is " +
                           FormatNumber(point.natural_objective, 6) + " with a denominator of " +
                           FormatNumber(point.denominator, 6) + "); it has no maximiser";
         break;

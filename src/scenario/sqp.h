@@ -150,7 +150,7 @@ enum class SqpStatus {
   kMaxIterations,  // iteration limit
   kTimeLimit,      // time limit
   kLineSearch,     // no acceptable step (numerical trouble, or inaccurate gradients)
-  kRatioAtOrigin,  // kRatio: the ratio grows as the denominator shrinks to 0 (no maximiser)
+  kRatioAtOrigin,  // kRatio: the ratio grows as its denominator goes to 0 (no maximiser)
   kNumerical,      // non-finite values or QP failure
 };
 
