@@ -10,6 +10,7 @@ void AddOptimizeCommand(CLI::App& app, int* exit_code);
 void AddFrontierCommand(CLI::App& app, int* exit_code);
 void AddBacktestCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
+void AddScenarioCommand(CLI::App& app, int* exit_code);
 
 }  // namespace pfopt::cli
 

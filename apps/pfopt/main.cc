@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   pfopt::cli::AddFrontierCommand(app, &exit_code);
   pfopt::cli::AddBacktestCommand(app, &exit_code);
   pfopt::cli::AddServeCommand(app, &exit_code);
+  pfopt::cli::AddScenarioCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

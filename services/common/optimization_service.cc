@@ -13,6 +13,7 @@
 #include "pfopt/estimate/risk_models.h"
 #include "services/common/allocation_models.h"
 #include "services/common/extended_models.h"
+#include "services/common/scenario_service.h"
 
 namespace pfopt::service {
 
@@ -502,6 +503,10 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
 }
 
 Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request) {
+  if (request.scenarios.present) {  // a scenario cube instead of histories (docs/scenario.md)
+    PFOPT_RETURN_IF_ERROR(CheckRequestShape(request));
+    return RunScenarioRequest(request);
+  }
   auto prepared = PrepareProblem(request);
   if (!prepared) return tl::unexpected(prepared.error());
   OptimizationResponse response;
@@ -581,6 +586,12 @@ Result<FrontierResponse> RunFrontier(const OptimizationRequest& request, int num
     return InvalidArgument("the efficient frontier is a mean-variance notion; method " +
                                std::string(EnumToString(request.method)) + " has none",
                            "method");
+  }
+  if (request.scenarios.present) {
+    return InvalidArgument(
+        "the frontier of a scenario request is not available; run the scenario methods for each "
+        "target instead",
+        "scenarios");
   }
   OptimizationRequest copy = request;
   copy.objective = RequestObjective::kMaxSharpe;  // needs expected returns, like the frontier

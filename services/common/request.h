@@ -14,6 +14,7 @@
 #include "pfopt/estimate/expected_returns.h"
 #include "pfopt/estimate/risk_models.h"
 #include "pfopt/optimize/mean_variance.h"
+#include "pfopt/scenario/optimizer.h"
 
 namespace pfopt::service {
 
@@ -123,6 +124,22 @@ struct RiskParameters {
   std::vector<double> market_returns;              // CAPM benchmark returns, aligned
 };
 
+// Extension (docs/api.md, "Scenario requests"; docs/scenario.md): optimise on a Monte-Carlo
+// cube file with the allopy-compatible scenario optimiser instead of estimating mu and Sigma
+// from histories. The strategies then carry no history: they name the cube's assets in order.
+struct ScenarioSettings {
+  bool present = false;
+  std::string path;       // the cube: NumPy .npy (periods x trials x assets) or long CSV
+  std::string cvar_path;  // optional cube for the CVaR figures (default: first 3 years)
+  int time_unit = 4;      // periods per year ("quarterly", "monthly", ... or a number)
+  scenario::OptimizerKind optimizer = scenario::OptimizerKind::kPortfolio;
+  std::optional<scenario::ScenarioMethod> method;  // required
+  std::optional<double> max_vol, max_cvar, min_ret, percentile;
+  bool rebalance = false;
+  std::optional<bool> sum_to_1, as_tracking_error, as_active_cvar, as_active_return;
+  std::vector<double> x0;  // optional start, one weight per strategy
+};
+
 struct OptimizationRequest {
   std::string portfolio_id;
   std::vector<StrategyDefinition> strategies;
@@ -130,6 +147,7 @@ struct OptimizationRequest {
   RequestMethod method = RequestMethod::kMeanVariance;
   OptimizationConstraints constraints;
   RiskParameters risk_parameters;
+  ScenarioSettings scenarios;  // extension: present = a scenario-cube request
 };
 
 // The response. Weights are in request order, one per strategy.
@@ -161,6 +179,9 @@ struct OptimizationResponse {
   std::string uncertainty;          // ROBUST_OPTIMIZATION: ELLIPSOIDAL or BOX
   // MULTI_OBJECTIVE: the value of each term ("return", "variance", "cvar", "turnover", "l2").
   std::map<std::string, double> objective_terms;
+  // Scenario requests: the other figures of the answer (cvar; for the active optimiser
+  // tracking_error, active_return, info_ratio), in this order.
+  std::vector<std::pair<std::string, double>> scenario_metrics;
 };
 
 }  // namespace pfopt::service

@@ -268,6 +268,76 @@ Result<RiskParameters> ParseRiskParameters(const json& value, const std::string&
   return r;
 }
 
+Result<std::optional<bool>> OptionalBool(const json& object, const char* key,
+                                         const std::string& path) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) return TypeError(*it, Join(path, key), "a boolean");
+  return std::optional<bool>(it->get<bool>());
+}
+
+Result<ScenarioSettings> ParseScenarios(const json& value, const std::string& path) {
+  if (!value.is_object()) return TypeError(value, path, "an object");
+  PFOPT_RETURN_IF_ERROR(
+      CheckKeys(value, path,
+                {"path", "cvar_path", "time_unit", "optimizer", "method", "max_vol", "max_cvar",
+                 "min_ret", "percentile", "rebalance", "sum_to_1", "as_tracking_error",
+                 "as_active_cvar", "as_active_return", "x0"}));
+  ScenarioSettings s;
+  s.present = true;
+  auto file = value.find("path");
+  if (file == value.end() || file->is_null()) {
+    return InvalidArgument(path + ".path is required: the scenario cube file", Join(path, "path"));
+  }
+  PFOPT_ASSIGN(s.path, String(*file, Join(path, "path")));
+  if (auto it = value.find("cvar_path"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(s.cvar_path, String(*it, Join(path, "cvar_path")));
+  }
+  if (auto it = value.find("time_unit"); it != value.end() && !it->is_null()) {
+    const std::string field = Join(path, "time_unit");
+    if (!it->is_string() && !it->is_number_integer() && !it->is_number_unsigned()) {
+      return TypeError(*it, field, "a name (quarterly, monthly, ...) or a whole number");
+    }
+    auto unit = ParseTimeUnit(it->is_string() ? it->get<std::string>() : it->dump());
+    if (!unit) return tl::unexpected(Error(unit.error().code(), unit.error().message(), field));
+    s.time_unit = *unit;
+  }
+  if (auto it = value.find("optimizer"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(s.optimizer,
+                 EnumValue<scenario::OptimizerKind>(*it, Join(path, "optimizer"), "optimizer"));
+  }
+  auto method = value.find("method");
+  if (method == value.end() || method->is_null()) {
+    return InvalidArgument(path +
+                               ".method is required (maximize_returns, minimize_volatility, "
+                               "minimize_cvar, maximize_sharpe_ratio, maximize_eva, "
+                               "minimize_tracking_error, maximize_info_ratio)",
+                           Join(path, "method"));
+  }
+  PFOPT_ASSIGN(s.method,
+               EnumValue<scenario::ScenarioMethod>(*method, Join(path, "method"), "method"));
+  PFOPT_ASSIGN(s.max_vol, OptionalNumber(value, "max_vol", path));
+  PFOPT_ASSIGN(s.max_cvar, OptionalNumber(value, "max_cvar", path));
+  PFOPT_ASSIGN(s.min_ret, OptionalNumber(value, "min_ret", path));
+  PFOPT_ASSIGN(s.percentile, OptionalNumber(value, "percentile", path));
+  std::optional<bool> rebalance;
+  PFOPT_ASSIGN(rebalance, OptionalBool(value, "rebalance", path));
+  s.rebalance = rebalance.value_or(false);
+  PFOPT_ASSIGN(s.sum_to_1, OptionalBool(value, "sum_to_1", path));
+  PFOPT_ASSIGN(s.as_tracking_error, OptionalBool(value, "as_tracking_error", path));
+  PFOPT_ASSIGN(s.as_active_cvar, OptionalBool(value, "as_active_cvar", path));
+  PFOPT_ASSIGN(s.as_active_return, OptionalBool(value, "as_active_return", path));
+  if (auto it = value.find("x0"); it != value.end() && !it->is_null()) {
+    if (!it->is_array()) return TypeError(*it, Join(path, "x0"), "an array of numbers");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      double x = 0.0;
+      PFOPT_ASSIGN(x, Number((*it)[i], Index(Join(path, "x0"), i)));
+      s.x0.push_back(x);
+    }
+  }
+  return s;
+}
+
 using ojson = nlohmann::ordered_json;
 
 ojson BlackLittermanToJson(const BlackLittermanParameters& bl) {
@@ -314,9 +384,9 @@ Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
     return InvalidArgument(std::string("the request must be a JSON object, got ") +
                            TypeName(value));
   }
-  PFOPT_RETURN_IF_ERROR(CheckKeys(
-      value, "",
-      {"portfolio_id", "strategies", "objective", "method", "constraints", "risk_parameters"}));
+  PFOPT_RETURN_IF_ERROR(CheckKeys(value, "",
+                                  {"portfolio_id", "strategies", "objective", "method",
+                                   "constraints", "risk_parameters", "scenarios"}));
   OptimizationRequest request;
   auto id = value.find("portfolio_id");
   if (id == value.end()) return InvalidArgument("portfolio_id is required", "portfolio_id");
@@ -347,6 +417,9 @@ Result<OptimizationRequest> OptimizationRequestFromJson(const json& value) {
   }
   if (auto it = value.find("risk_parameters"); it != value.end() && !it->is_null()) {
     PFOPT_ASSIGN(request.risk_parameters, ParseRiskParameters(*it, "risk_parameters"));
+  }
+  if (auto it = value.find("scenarios"); it != value.end() && !it->is_null()) {
+    PFOPT_ASSIGN(request.scenarios, ParseScenarios(*it, "scenarios"));
   }
   return request;
 }
@@ -427,6 +500,24 @@ ojson OptimizationRequestToJson(const OptimizationRequest& request) {
                {"method", EnumToString(request.method)}};
   if (!constraints.empty()) out["constraints"] = std::move(constraints);
   out["risk_parameters"] = std::move(risk);
+  if (request.scenarios.present) {
+    const ScenarioSettings& sc = request.scenarios;
+    ojson scenarios = {
+        {"path", sc.path}, {"time_unit", sc.time_unit}, {"optimizer", EnumToString(sc.optimizer)}};
+    if (sc.method) scenarios["method"] = EnumToString(*sc.method);
+    if (!sc.cvar_path.empty()) scenarios["cvar_path"] = sc.cvar_path;
+    if (sc.max_vol) scenarios["max_vol"] = *sc.max_vol;
+    if (sc.max_cvar) scenarios["max_cvar"] = *sc.max_cvar;
+    if (sc.min_ret) scenarios["min_ret"] = *sc.min_ret;
+    if (sc.percentile) scenarios["percentile"] = *sc.percentile;
+    if (sc.rebalance) scenarios["rebalance"] = true;
+    if (sc.sum_to_1) scenarios["sum_to_1"] = *sc.sum_to_1;
+    if (sc.as_tracking_error) scenarios["as_tracking_error"] = *sc.as_tracking_error;
+    if (sc.as_active_cvar) scenarios["as_active_cvar"] = *sc.as_active_cvar;
+    if (sc.as_active_return) scenarios["as_active_return"] = *sc.as_active_return;
+    if (!sc.x0.empty()) scenarios["x0"] = sc.x0;
+    out["scenarios"] = std::move(scenarios);
+  }
   return out;
 }
 
@@ -462,6 +553,11 @@ ojson OptimizationResponseToJson(const OptimizationResponse& response) {
                           {"worst_case_return", NumberOrNull(response.worst_case_return)}};
   }
   if (!response.objective_terms.empty()) metadata["objective_terms"] = response.objective_terms;
+  if (!response.scenario_metrics.empty()) {
+    ojson figures = ojson::object();
+    for (const auto& [name, value] : response.scenario_metrics) figures[name] = NumberOrNull(value);
+    metadata["scenario_metrics"] = std::move(figures);
+  }
   return ojson{{"portfolio_id", response.portfolio_id},
                {"optimal_weights", std::move(weights)},
                {"expected_return", NumberOrNull(response.expected_return)},

@@ -88,4 +88,32 @@ double MaxRelativeDifference(const MatrixRef& a, const MatrixRef& b) {
   return (a - b).cwiseAbs().maxCoeff() / scale;
 }
 
+const nlohmann::json& ScenarioReference() {
+  static const nlohmann::json reference = [] {
+    std::ifstream in(SourcePath("tests/data/scenario/reference.json"));
+    if (!in) {
+      std::cerr << "cannot open tests/data/scenario/reference.json\n";
+      std::abort();
+    }
+    return nlohmann::json::parse(in);
+  }();
+  return reference;
+}
+
+std::string ScenarioCubePath() {
+  return SourcePath("tests/data/scenario/cube_20x2000x6_seed7.npy");
+}
+
+std::shared_ptr<const ScenarioCube> ScenarioDevCube() {
+  static const std::shared_ptr<const ScenarioCube> cube = [] {
+    auto read = ReadScenarioCubeNpy(ScenarioCubePath());
+    if (!read) {
+      std::cerr << "cannot read the scenario cube: " << read.error().ToString() << "\n";
+      std::abort();
+    }
+    return std::make_shared<const ScenarioCube>(std::move(*read));
+  }();
+  return cube;
+}
+
 }  // namespace pfopt::testing

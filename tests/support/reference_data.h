@@ -2,11 +2,13 @@
 #ifndef PFOPT_TESTS_SUPPORT_REFERENCE_DATA_H_
 #define PFOPT_TESTS_SUPPORT_REFERENCE_DATA_H_
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "pfopt/core/types.h"
+#include "pfopt/data/scenario_cube.h"
 #include "pfopt/data/table.h"
 
 namespace pfopt::testing {
@@ -37,6 +39,13 @@ Matrix JsonMatrix(const nlohmann::json& rows);
 
 // max_ij |a - b| / max(max_ij |b|, tiny)
 double MaxRelativeDifference(const MatrixRef& a, const MatrixRef& b);
+
+// tests/data/scenario/reference.json (allopy 0.4.7 answers and high-accuracy optima on the
+// developer cube), parsed once; and the path of that cube (.npy).
+const nlohmann::json& ScenarioReference();
+std::string ScenarioCubePath();
+// That cube, read once (aborts the test on error).
+std::shared_ptr<const ScenarioCube> ScenarioDevCube();
 
 }  // namespace pfopt::testing
 
