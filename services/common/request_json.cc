@@ -331,7 +331,7 @@ Result<ScenarioSettings> ParseScenarios(const json& value, const std::string& pa
     if (!it->is_array()) return TypeError(*it, Join(path, "x0"), "an array of numbers");
     for (std::size_t i = 0; i < it->size(); ++i) {
       double x = 0.0;
-      PFOPT_ASSIGN(x, Number((*it)[i], Index(Join(path, "x0"), i)));
+      PFOPT_ASSIGN(x, Number((*it)[i], IndexPath(Join(path, "x0"), i)));
       s.x0.push_back(x);
     }
   }

@@ -169,7 +169,7 @@ TEST(ScenarioRequest, RejectsBadRequestsNamingTheField) {
                         R"(, "scenarios": {"path": )" + cube + R"(, "method": "minimize_cvar"}})"),
                   5);
   ASSERT_FALSE(frontier);
-  EXPECT_EQ(frontier.error().code(), ErrorCode::kNotImplemented);
+  EXPECT_EQ(frontier.error().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(ScenarioRequest, RoundTripsThroughJson) {
