@@ -63,8 +63,10 @@ class Producer {
   virtual Status Flush(std::chrono::milliseconds timeout) = 0;
 };
 
-// Start-offset value for OnAssigned: the group's committed offset, else the reset policy.
+// Start-offset values for OnAssigned besides real offsets: the group's committed offset (else
+// the consumer's reset policy), or the first offset the partition still holds.
 inline constexpr int64_t kCommittedOffset = -1001;
+inline constexpr int64_t kBeginningOffset = -1002;
 
 // Called on the polling thread, inside Subscribe / Poll / Close.
 class AssignmentListener {
@@ -89,6 +91,12 @@ class Consumer {
   virtual Status Commit(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets) = 0;
   // True when, as of the last Poll, every assigned partition has been read to its end.
   virtual bool AtEnd() const = 0;
+  // The offset the next message of the partition will get (its high watermark). May be called
+  // inside OnAssigned. Errors: no metadata within the bus's timeout.
+  virtual Result<int64_t> EndOffset(TopicPartition partition) = 0;
+  // Stops fetching from these partitions (until they are reassigned); their unread messages stay
+  // for the next reader.
+  virtual Status Pause(const std::vector<TopicPartition>& partitions) = 0;
   // Leaves the group (OnRevoked runs first). Idempotent.
   virtual void Close() = 0;
 };

@@ -77,7 +77,12 @@ class InProcessBus::InProcessConsumer final : public Consumer {
       int64_t start = i < starts.size() ? starts[i] : kCommittedOffset;
       if (start == kCommittedOffset) {
         auto it = group.committed.find(tp);
-        start = it != group.committed.end() ? it->second : 0;
+        start = it != group.committed.end() ? it->second : kBeginningOffset;
+      }
+      if (start == kBeginningOffset) {
+        PartitionLog& log = bus_->Log(tp);
+        std::lock_guard<std::mutex> log_lock(log.mutex);
+        start = log.base;
       }
       member_.positions[tp] = start;
     }
@@ -95,7 +100,12 @@ class InProcessBus::InProcessConsumer final : public Consumer {
       std::vector<TopicPartition> to_trim;
       {
         std::lock_guard<std::mutex> groups_lock(bus_->groups_mutex_);
-        for (const TopicPartition& tp : member_.assignment) {
+        // Start at a rotating partition so that a busy one cannot starve the others.
+        const std::size_t count = member_.assignment.size();
+        const std::size_t first = count == 0 ? 0 : next_start_++ % count;
+        for (std::size_t k = 0; k < count; ++k) {
+          const TopicPartition& tp = member_.assignment[(first + k) % count];
+          if (paused_.count(tp) != 0) continue;
           int64_t& position = member_.positions[tp];
           PartitionLog& log = bus_->Log(tp);
           std::lock_guard<std::mutex> log_lock(log.mutex);
@@ -139,6 +149,18 @@ class InProcessBus::InProcessConsumer final : public Consumer {
 
   bool AtEnd() const override { return at_end_; }
 
+  Status Pause(const std::vector<TopicPartition>& partitions) override {
+    std::lock_guard<std::mutex> lock(bus_->groups_mutex_);
+    paused_.insert(partitions.begin(), partitions.end());
+    return Ok();
+  }
+
+  Result<int64_t> EndOffset(TopicPartition tp) override {
+    PartitionLog& log = bus_->Log(tp);
+    std::lock_guard<std::mutex> lock(log.mutex);
+    return log.end();
+  }
+
   void Close() override {
     if (!subscribed_ || closed_) return;
     closed_ = true;
@@ -163,6 +185,8 @@ class InProcessBus::InProcessConsumer final : public Consumer {
   std::string group_;
   Member member_;
   AssignmentListener* listener_ = nullptr;
+  std::set<TopicPartition> paused_;
+  std::size_t next_start_ = 0;
   bool subscribed_ = false;
   bool closed_ = false;
   bool at_end_ = false;
