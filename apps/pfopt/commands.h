@@ -8,6 +8,8 @@ namespace pfopt::cli {
 
 void AddOptimizeCommand(CLI::App& app, int* exit_code);
 void AddFrontierCommand(CLI::App& app, int* exit_code);
+void AddFeedCommand(CLI::App& app, int* exit_code);
+void AddStreamCommand(CLI::App& app, int* exit_code);
 
 }  // namespace pfopt::cli
 

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   int exit_code = pfopt::service::kExitSolved;
   pfopt::cli::AddOptimizeCommand(app, &exit_code);
   pfopt::cli::AddFrontierCommand(app, &exit_code);
+  pfopt::cli::AddFeedCommand(app, &exit_code);
+  pfopt::cli::AddStreamCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

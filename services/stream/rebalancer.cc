@@ -359,6 +359,7 @@ Status Rebalancer::Checkpoint() {
                          flushed.error().message() + "); state not saved");
   }
   std::map<TopicPartition, int64_t> commit;
+  std::vector<std::pair<std::string, std::string>> blobs;
   for (const auto& [key, unit] : units_) {
     ByteWriter out;
     out.Str(UnitName(unit));
@@ -373,8 +374,9 @@ Status Rebalancer::Checkpoint() {
       commit[tp] = it == commit.end() ? next : std::min(it->second, next);
     }
     out.Str(unit.stage->Save(unit.partition));
-    PFOPT_RETURN_IF_ERROR(store_->Save(UnitName(unit), out.bytes()));
+    blobs.emplace_back(UnitName(unit), out.Take());
   }
+  PFOPT_RETURN_IF_ERROR(store_->SaveAll(blobs));
   std::vector<std::pair<TopicPartition, int64_t>> offsets(commit.begin(), commit.end());
   Status committed = consumer_->Commit(offsets);
   if (!committed) {
@@ -456,7 +458,8 @@ Status Rebalancer::Loop() {
       LogStatus(SecondsSince(start));
       last_status = now;
     }
-    const bool finishing = ticks_done || (options_.exit_at_end && consumer_->AtEnd());
+    const bool finishing =
+        ticks_done || ((options_.exit_at_end || drain_requested_) && consumer_->AtEnd());
     if (!finishing || processed > 0) {
       quiet = false;
       continue;
@@ -503,12 +506,14 @@ Status Rebalancer::Start() {
     subscribed.set_value(status);
     if (!ok) {
       loop_status_ = status;
+      finished_ = true;
       return;
     }
     Status looped = Loop();
     Status finished = Finish();
     loop_status_ = !looped ? looped : finished;
     if (!loop_status_) Log(LogLevel::kError, "stream", loop_status_.error().ToString());
+    finished_ = true;
   });
   Status status = ready.get();
   if (!status) {
@@ -537,6 +542,7 @@ Status Rebalancer::Run() {
   Status looped = Loop();
   Status finished = Finish();
   loop_status_ = !looped ? looped : finished;
+  finished_ = true;
   return loop_status_;
 }
 

@@ -106,8 +106,13 @@ class Rebalancer {
   Status Wait();
   // Start + Wait on the calling thread.
   Status Run();
+  // True once the loop has ended (stopped, bounded run over, or failed). Thread-safe.
+  bool finished() const { return finished_; }
   // Tests: ends the loop with no final checkpoint or commit, as a crash would.
   void Abandon();
+  // Asks the loop to stop once every input has been read to its end and the pipeline is quiet
+  // (as exit_at_end), e.g. when the feed of this process has finished. Thread-safe.
+  void RequestDrain() { drain_requested_ = true; }
 
   // Counters of the loop and every stage (a snapshot taken at each checkpoint and at the end).
   std::vector<std::pair<std::string, int64_t>> Counters() const;
@@ -154,6 +159,8 @@ class Rebalancer {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> abandon_{false};
+  std::atomic<bool> drain_requested_{false};
+  std::atomic<bool> finished_{false};
   Status loop_status_;
   bool started_ = false;
   bool dirty_ = false;          // processed or emitted since the last checkpoint

@@ -58,30 +58,56 @@ Result<std::unique_ptr<DirectoryCheckpointStore>> DirectoryCheckpointStore::Open
   return std::unique_ptr<DirectoryCheckpointStore>(new DirectoryCheckpointStore(directory, fsync));
 }
 
-Status DirectoryCheckpointStore::Save(const std::string& name, std::string_view bytes) {
+Status CheckpointStore::SaveAll(const std::vector<std::pair<std::string, std::string>>& blobs) {
+  for (const auto& [name, bytes] : blobs) PFOPT_RETURN_IF_ERROR(Save(name, bytes));
+  return Ok();
+}
+
+Status DirectoryCheckpointStore::WriteTemporary(const std::string& name, std::string_view bytes) {
   PFOPT_RETURN_IF_ERROR(CheckName(name));
   ByteWriter framed;
   for (char c : kMagic) framed.U8(static_cast<uint8_t>(c));
   framed.I32(kFormatVersion);
   framed.I32(static_cast<int32_t>(Crc32(bytes)));
   framed.Str(bytes);
-  const std::string path = directory_ + "/" + name + ".ckpt";
-  const std::string temporary = path + ".tmp";
+  const std::string temporary = directory_ + "/" + name + ".ckpt.tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("cannot create", temporary);
   Status written = WriteAll(fd, framed.bytes(), temporary);
   if (written && fsync_ && ::fsync(fd) != 0) written = IoError("cannot fsync", temporary);
   ::close(fd);
-  if (!written) return written;
-  if (::rename(temporary.c_str(), path.c_str()) != 0) return IoError("cannot rename to", path);
-  if (fsync_) {
-    const int dir = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return IoError("cannot open", directory_);
-    const int rc = ::fsync(dir);
-    ::close(dir);
-    if (rc != 0) return IoError("cannot fsync", directory_);
+  return written;
+}
+
+Status DirectoryCheckpointStore::Publish(const std::string& name) {
+  const std::string path = directory_ + "/" + name + ".ckpt";
+  if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
+    return IoError("cannot rename to", path);
   }
   return Ok();
+}
+
+Status DirectoryCheckpointStore::SyncDirectory() {
+  if (!fsync_) return Ok();
+  const int dir = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return IoError("cannot open", directory_);
+  const int rc = ::fsync(dir);
+  ::close(dir);
+  if (rc != 0) return IoError("cannot fsync", directory_);
+  return Ok();
+}
+
+Status DirectoryCheckpointStore::Save(const std::string& name, std::string_view bytes) {
+  PFOPT_RETURN_IF_ERROR(WriteTemporary(name, bytes));
+  PFOPT_RETURN_IF_ERROR(Publish(name));
+  return SyncDirectory();
+}
+
+Status DirectoryCheckpointStore::SaveAll(
+    const std::vector<std::pair<std::string, std::string>>& blobs) {
+  for (const auto& [name, bytes] : blobs) PFOPT_RETURN_IF_ERROR(WriteTemporary(name, bytes));
+  for (const auto& [name, bytes] : blobs) PFOPT_RETURN_IF_ERROR(Publish(name));
+  return SyncDirectory();
 }
 
 Result<std::optional<std::string>> DirectoryCheckpointStore::Load(const std::string& name) {

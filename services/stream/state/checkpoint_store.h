@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "pfopt/core/error.h"
 
@@ -23,6 +25,9 @@ class CheckpointStore {
   virtual ~CheckpointStore() = default;
   // Durably replaces checkpoint `name` ([A-Za-z0-9._-]+) with `bytes`.
   virtual Status Save(const std::string& name, std::string_view bytes) = 0;
+  // Saves several; each one is atomic on its own (a crash may leave some old, some new). The
+  // default calls Save for each.
+  virtual Status SaveAll(const std::vector<std::pair<std::string, std::string>>& blobs);
   // The last saved bytes, or nullopt when there is none. Errors: unreadable or damaged.
   virtual Result<std::optional<std::string>> Load(const std::string& name) = 0;
 };
@@ -34,9 +39,15 @@ class DirectoryCheckpointStore final : public CheckpointStore {
   static Result<std::unique_ptr<DirectoryCheckpointStore>> Open(const std::string& directory,
                                                                 bool fsync = true);
   Status Save(const std::string& name, std::string_view bytes) override;
+  // One fsync per file and one of the directory for all of them.
+  Status SaveAll(const std::vector<std::pair<std::string, std::string>>& blobs) override;
   Result<std::optional<std::string>> Load(const std::string& name) override;
 
  private:
+  // Writes and fsyncs <name>.ckpt.tmp.
+  Status WriteTemporary(const std::string& name, std::string_view bytes);
+  Status Publish(const std::string& name);  // rename into place
+  Status SyncDirectory();
   DirectoryCheckpointStore(std::string directory, bool fsync)
       : directory_(std::move(directory)), fsync_(fsync) {}
   std::string directory_;
