@@ -270,16 +270,15 @@ void StatisticsStage::ProcessSeed(const Message& message, const PortfolioStats& 
 
 void StatisticsStage::Publish(Topic topic, const PortfolioState& state, int64_t timestamp_ms,
                               int64_t trace_ns, Emitter& out) {
-  if (!state.moments->CovarianceInto(&covariance_)) {
+  PortfolioStats stats;
+  if (!state.moments->CovarianceInto(&stats.covariance)) {
     ++unpublished_;  // fewer than two observations and no prior
     return;
   }
-  PortfolioStats stats;
   stats.timestamp_ms = timestamp_ms;
   stats.portfolio_id = state.config->id;
   stats.assets = state.config->tickers;
   stats.mean = state.moments->mean();
-  stats.covariance = covariance_;
   out.Emit(topic, stats.portfolio_id, timestamp_ms, std::move(stats), trace_ns);
 }
 
