@@ -13,6 +13,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
   # independent reference solvers used by the tests and the peer benchmark
   r-base-core r-cran-quadprog python3-cvxopt python3-numpy python3-scipy python3-pandas
+  # real-time rebalancer: Kafka client (+ mock cluster), Avro, HTTP; InfluxDB and python3-avro
+  # for the end-to-end and interoperability tests
+  librdkafka-dev libavro-dev libcpp-httplib-dev libcurl4-openssl-dev influxdb python3-avro curl
 )
 
 missing=()
