@@ -16,6 +16,9 @@ PACKAGES=(
   # optimisation service: HTTP, storage, events; PostgreSQL server for the tests; load tool;
   # clang + its runtime for the libFuzzer target
   libcpp-httplib-dev libsqlite3-dev libpq-dev librdkafka-dev postgresql wrk clang libclang-rt-14-dev
+  # real-time rebalancer: Avro, HTTP client; InfluxDB and python3-avro for the end-to-end and
+  # interoperability tests
+  libavro-dev libcurl4-openssl-dev influxdb python3-avro curl
 )
 
 missing=()

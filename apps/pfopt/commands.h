@@ -11,6 +11,8 @@ void AddFrontierCommand(CLI::App& app, int* exit_code);
 void AddBacktestCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
 void AddScenarioCommand(CLI::App& app, int* exit_code);
+void AddFeedCommand(CLI::App& app, int* exit_code);
+void AddStreamCommand(CLI::App& app, int* exit_code);
 
 }  // namespace pfopt::cli
 

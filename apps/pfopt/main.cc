@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   pfopt::cli::AddBacktestCommand(app, &exit_code);
   pfopt::cli::AddServeCommand(app, &exit_code);
   pfopt::cli::AddScenarioCommand(app, &exit_code);
+  pfopt::cli::AddFeedCommand(app, &exit_code);
+  pfopt::cli::AddStreamCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,267 @@
+// Speed of the rebalancer over Kafka with Avro (bench/README.md, "Real-time rebalancer").
+//
+//   stream_kafka_bench [--mock PATH] [--ticks N] [--assets N] [--compression gzip|lz4|none]
+//                      [--linger MS]
+//
+// Starts librdkafka's mock cluster in its own process (pfopt_kafka_mock: 3 brokers, topics of 3
+// partitions, on loopback), then, once a consumer group member has its partitions, publishes N
+// Avro-encoded BourseData quotes (KafkaBus producer: acks=all, idempotent, the given compression
+// and linger) as fast as it can, while the consumer decodes them and runs them through the
+// returns -> statistics -> metrics stages (wired directly, as in stream_bench). Prints one JSON
+// line: produce rate, consume rate (first to last tick), and the end-to-end latency of each tick
+// from the producer's clock at publish (the Kafka timestamp) to its processing, p50 / p99 in ms.
+// The mock has its own latencies: figures of function and throughput, not of a real cluster.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "services/stream/bus/kafka_bus.h"
+#include "services/stream/log.h"
+#include "services/stream/sources/simulate_source.h"
+#include "services/stream/stages/metrics_stage.h"
+#include "services/stream/stages/returns_stage.h"
+#include "services/stream/stages/statistics_stage.h"
+
+namespace pfopt::stream {
+namespace {
+
+int64_t WallMs() { return WallClockMs(); }
+
+class ChainEmitter final : public Emitter {
+ public:
+  ChainEmitter(Stage* statistics, Stage* metrics) : statistics_(statistics), metrics_(metrics) {}
+  void Emit(Topic topic, const std::string& key, int64_t timestamp_ms, Record record,
+            int64_t) override {
+    Message m;
+    m.topic = topic;
+    m.key = key;
+    m.timestamp_ms = timestamp_ms;
+    m.offset = next_++;
+    m.record = std::make_shared<const Record>(std::move(record));
+    if (topic == Topic::kWindowReturns) statistics_->Process(m, *this);
+    if (topic == Topic::kUpdatedStats || topic == Topic::kWeights) metrics_->Process(m, *this);
+    if (topic == Topic::kMetrics) ++metrics;
+  }
+  void Reject(const Message&, const std::string& reason) override {
+    if (rejected++ == 0) std::cerr << "rejected: " << reason << "\n";
+  }
+  void Alert(const RebalanceAlert&) override {}
+  int64_t metrics = 0, rejected = 0;
+
+ private:
+  Stage* statistics_;
+  Stage* metrics_;
+  int64_t next_ = 0;
+};
+
+class Ready final : public AssignmentListener {
+ public:
+  std::vector<int64_t> OnAssigned(const std::vector<TopicPartition>& partitions) override {
+    assigned = true;
+    return std::vector<int64_t>(partitions.size(), kBeginningOffset);
+  }
+  void OnRevoked(const std::vector<TopicPartition>&) override {}
+  std::atomic<bool> assigned{false};
+};
+
+struct Mock {
+  pid_t pid = -1;
+  std::string brokers;
+};
+
+Mock StartMock(const std::string& path, const std::string& topics) {
+  int fds[2];
+  if (::pipe(fds) != 0) return {};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::close(fds[0]);
+    ::execl(path.c_str(), path.c_str(), "--topics", topics.c_str(), "--until-signal", nullptr);
+    std::_Exit(127);
+  }
+  ::close(fds[1]);
+  std::string line;
+  char c;
+  while (::read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+  ::close(fds[0]);
+  return {pid, line};
+}
+
+double Percentile(std::vector<int64_t> values, double q) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  return static_cast<double>(values[static_cast<std::size_t>(q * (values.size() - 1))]);
+}
+
+int Main(int argc, char** argv) {
+  std::string mock_path = std::string(argv[0]);
+  mock_path = mock_path.substr(0, mock_path.find_last_of('/') + 1) + "../tests/pfopt_kafka_mock";
+  int64_t ticks = 500000;
+  int assets = 11;
+  std::string compression = "gzip";
+  std::string linger = "5";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--mock")
+      mock_path = value;
+    else if (flag == "--ticks")
+      ticks = std::stoll(value);
+    else if (flag == "--assets")
+      assets = std::stoi(value);
+    else if (flag == "--compression")
+      compression = value;
+    else if (flag == "--linger")
+      linger = value;
+    else {
+      std::cerr << "unknown flag " << flag << "\n";
+      return 2;
+    }
+  }
+  SetLogLevel(LogLevel::kWarning);
+  TopicNames names;
+  std::string topics;
+  for (const auto& name : names.names) topics += (topics.empty() ? "" : ",") + name;
+  const Mock mock = StartMock(mock_path, topics);
+  if (mock.brokers.empty()) {
+    std::cerr << "cannot start the mock cluster " << mock_path << "\n";
+    return 1;
+  }
+  KafkaBusOptions options;
+  options.brokers = mock.brokers;
+  options.producer_config = {{"compression.codec", compression},
+                             {"linger.ms", linger},
+                             {"queue.buffering.max.messages", "1000000"}};
+  options.consumer_config = {{"session.timeout.ms", "6000"}, {"fetch.wait.max.ms", "10"}};
+  auto bus = KafkaBus::Create(options);
+  if (!bus) {
+    std::cerr << bus.error().ToString() << "\n";
+    return 1;
+  }
+
+  // The portfolio and its quotes.
+  PortfolioConfig config;
+  config.id = "bench";
+  for (int i = 0; i < assets; ++i) config.tickers.push_back("T" + std::to_string(i));
+  config.prior_mean = Vector::Constant(assets, 0.002);
+  config.prior_covariance = 1e-4 * Matrix::Identity(assets, assets);
+  config.prior_count = 52;
+  SimulateOptions simulate;
+  simulate.tickers = config.tickers;
+  simulate.mean = config.prior_mean;
+  simulate.covariance = config.prior_covariance;
+  simulate.periods = (ticks + assets - 1) / assets;
+  auto source = SimulateSource::Create(simulate);
+  std::vector<std::shared_ptr<const Record>> records;
+  std::vector<std::string> keys;
+  std::vector<BourseData> quotes;
+  std::atomic<bool> stop{false};
+  while ((*source)->Next(&quotes, stop).value_or(false)) {
+  }
+  quotes.resize(static_cast<std::size_t>(ticks));
+  for (BourseData& q : quotes) {
+    keys.push_back(q.ticker);
+    records.push_back(std::make_shared<const Record>(std::move(q)));
+  }
+
+  // Consumer: decode + stages, latency per tick.
+  const std::vector<PortfolioConfig> portfolios = {config};
+  ReturnsOptions returns_options;
+  returns_options.out_of_orderness_ms = 0;
+  ReturnsStage returns(returns_options, portfolios);
+  StatisticsStage statistics(portfolios, [] { return 0; });
+  MetricsStage metrics(portfolios);
+  ChainEmitter out(&statistics, &metrics);
+  (void)metrics.Open(0, 1, std::nullopt, out);
+  (void)statistics.Open(0, 1, std::nullopt, out);
+  out.Emit(Topic::kWeights, "bench", 0,
+           PortfolioWeights{0, "bench", config.tickers, Vector::Constant(assets, 1.0 / assets)}, 0);
+  auto partitions = (*bus)->Partitions(Topic::kPrices);
+  for (int32_t p = 0; p < *partitions; ++p) (void)returns.Open(p, *partitions, std::nullopt, out);
+  auto consumer = (*bus)->CreateConsumer("stream-kafka-bench");
+  Ready ready;
+  (void)(*consumer)->Subscribe({Topic::kPrices}, &ready);
+  std::vector<Message> batch;
+  while (!ready.assigned) (void)(*consumer)->Poll(std::chrono::milliseconds(100), 1, &batch);
+  std::vector<int64_t> latencies;
+  latencies.reserve(static_cast<std::size_t>(ticks));
+  int64_t received = 0, undecodable = 0;
+  int64_t first_ms = 0, last_ms = 0;
+  double consumer_cpu_seconds = 0.0;
+  std::thread consume([&] {
+    std::vector<Message> messages;
+    int64_t idle_since = WallMs();
+    timespec cpu_start{}, cpu_end{};
+    while (received < ticks) {
+      messages.clear();
+      (void)(*consumer)->Poll(std::chrono::milliseconds(200), 4096, &messages);
+      const int64_t now = WallMs();
+      if (received == 0 && !messages.empty()) clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_start);
+      if (messages.empty()) {
+        if (now - idle_since > 10000) break;  // the mock dropped data (it keeps ~5 MiB/partition)
+        continue;
+      }
+      idle_since = now;
+      for (const Message& m : messages) {
+        if (m.record == nullptr) ++undecodable;
+        returns.Process(m, out);
+        latencies.push_back(WallMs() - m.timestamp_ms);
+        if (received++ == 0) first_ms = now;
+      }
+      last_ms = WallMs();
+    }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_end);
+    consumer_cpu_seconds = static_cast<double>(cpu_end.tv_sec - cpu_start.tv_sec) +
+                           1e-9 * static_cast<double>(cpu_end.tv_nsec - cpu_start.tv_nsec);
+  });
+
+  auto producer = (*bus)->CreateProducer();
+  const int64_t produce_start = WallMs();
+  for (int64_t i = 0; i < ticks; ++i) {
+    (void)(*producer)->Publish(Topic::kPrices, keys[static_cast<std::size_t>(i)], WallMs(),
+                               records[static_cast<std::size_t>(i)], 0);
+  }
+  const Status flushed = (*producer)->Flush(std::chrono::milliseconds(120000));
+  const int64_t produce_ms = WallMs() - produce_start;
+  consume.join();
+  (*consumer)->Close();
+  ::kill(mock.pid, SIGTERM);
+  ::waitpid(mock.pid, nullptr, 0);
+
+  nlohmann::ordered_json result = {
+      {"ticks", ticks},
+      {"assets", assets},
+      {"compression", compression},
+      {"linger_ms", std::stoi(linger)},
+      {"produce_ticks_per_s",
+       1000.0 * static_cast<double>(ticks) / std::max<int64_t>(1, produce_ms)},
+      {"consume_ticks_per_s",
+       1000.0 * static_cast<double>(received) / std::max<int64_t>(1, last_ms - first_ms)},
+      {"received", received},
+      {"consumer_thread_ticks_per_cpu_s", static_cast<double>(received) / consumer_cpu_seconds},
+      {"end_to_end_ms_p50", Percentile(latencies, 0.50)},
+      {"end_to_end_ms_p99", Percentile(latencies, 0.99)},
+      {"metrics_emitted", out.metrics},
+      {"undecodable", undecodable},
+      {"rejected", out.rejected},
+      {"flush_ok", flushed.has_value()}};
+  std::cout << result.dump() << "\n";
+  return flushed && received == ticks && undecodable == 0 && out.rejected == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace pfopt::stream
+
+int main(int argc, char** argv) { return pfopt::stream::Main(argc, argv); }
