@@ -42,7 +42,8 @@ int64_t WallMs() { return WallClockMs(); }
 
 class ChainEmitter final : public Emitter {
  public:
-  ChainEmitter(Stage* statistics, Stage* metrics) : statistics_(statistics), metrics_(metrics) {}
+  ChainEmitter(Stage* statistics, Stage* metrics_stage)
+      : statistics_(statistics), metrics_(metrics_stage) {}
   void Emit(Topic topic, const std::string& key, int64_t timestamp_ms, Record record,
             int64_t) override {
     Message m;
