@@ -35,6 +35,43 @@ PortfolioMetrics Metrics(const std::string& id, double sharpe, int64_t timestamp
   return PortfolioMetrics{id, 0.0064, 0.0037, sharpe, timestamp};
 }
 
+// The Casablanca start-up of ../shared/specs/streaming.md section 6 (docs/black_litterman.md):
+// Black-Litterman on the initial statistics, then max Sharpe, against the independent numpy +
+// cvxopt computation of tests/data/black_litterman/generate_casablanca.py.
+TEST(StartupWeights, BlackLittermanStartupMatchesAnIndependentComputation) {
+  PortfolioConfig config = CasablancaPortfolio();
+  config.black_litterman.present = true;
+  config.black_litterman.views = {{"AKT", 0.001}, {"ATW", 0.0},    {"BOA", 0.0},   {"BCP", 0.0},
+                                  {"MDP", 0.0},   {"MUT", 0.0},    {"IAM", -0.003}, {"RIS", -0.001},
+                                  {"TGC", 0.002}, {"ADI", 0.003},  {"IMO", 0.0}};
+  auto optimizer = PortfolioOptimizer::Create(config);
+  ASSERT_TRUE(optimizer.has_value()) << optimizer.error().ToString();
+  auto weights = StartupWeights(config, *optimizer);
+  ASSERT_TRUE(weights.has_value()) << weights.error().ToString();
+  std::ifstream in(std::string(PFOPT_SOURCE_DIR) +
+                   "/tests/data/black_litterman/casablanca_reference.json");
+  const nlohmann::json reference = nlohmann::json::parse(in);
+  const auto& tickers = reference.at("tickers");
+  const auto& expected = reference.at("max_sharpe_weights");
+  ASSERT_EQ(tickers.size(), config.tickers.size());
+  for (std::size_t i = 0; i < config.tickers.size(); ++i) {
+    ASSERT_EQ(tickers[i].get<std::string>(), config.tickers[i]);
+    EXPECT_NEAR((*weights)[static_cast<Index>(i)], expected[i].get<double>(), 1e-9)
+        << config.tickers[i];
+  }
+  // Without Black-Litterman the published weights start the portfolio.
+  config.black_litterman.present = false;
+  auto published = StartupWeights(config, *optimizer);
+  ASSERT_TRUE(published.has_value());
+  EXPECT_EQ(*published, config.initial_weights);
+  // A view on a ticker outside the universe is an error naming it.
+  config.black_litterman.present = true;
+  config.black_litterman.views["XYZ"] = 0.01;
+  auto bad = StartupWeights(config, *optimizer);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().field(), "portfolios[casablanca].black_litterman.views.XYZ");
+}
+
 TEST(PortfolioOptimizer, FirstRungIsTheL2MaxSharpePortfolioOfAnIndependentSolver) {
   const PortfolioConfig config = CasablancaPortfolio();
   auto optimizer = PortfolioOptimizer::Create(config);

@@ -1,8 +1,10 @@
 #include "services/stream/stages/reoptimizer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
+#include "pfopt/optimize/black_litterman.h"
 #include "services/common/request_json.h"
 
 namespace pfopt::stream {
@@ -137,8 +139,90 @@ Result<ReoptimizationResult> PortfolioOptimizer::Reoptimize(const VectorRef& mea
   return best;
 }
 
+Result<Vector> BlackLittermanStartupWeights(const PortfolioConfig& config,
+                                            const PortfolioProblem& constrained) {
+  const BlackLittermanSetup& bl = config.black_litterman;
+  const auto n = static_cast<Index>(config.tickers.size());
+  const std::string field = "portfolios[" + config.id + "].black_litterman";
+  const Matrix& sigma = config.prior_covariance;
+  // Market weights: the given ones (by ticker, missing = 0), else equal.
+  Vector caps = Vector::Ones(n);
+  if (!bl.market_weights.empty()) {
+    for (const auto& [ticker, weight] : bl.market_weights) {
+      bool known = false;
+      for (const auto& t : config.tickers) known = known || t == ticker;
+      if (!known) {
+        return InvalidArgument("market_weights names '" + ticker + "', which is not a ticker",
+                               field + ".market_weights." + ticker);
+      }
+    }
+    for (Index i = 0; i < n; ++i) {
+      auto it = bl.market_weights.find(config.tickers[static_cast<std::size_t>(i)]);
+      caps[i] = it == bl.market_weights.end() ? 0.0 : it->second;
+    }
+  }
+  const Vector w_market = caps / caps.sum();
+  auto delta = ImpliedRiskAversion(bl.benchmark_return, w_market.dot(sigma * w_market),
+                                   bl.risk_free_rate);
+  if (!delta) return tl::unexpected(delta.error().WithFieldPrefix(field));
+  auto prior = MarketImpliedPrior(caps, *delta, sigma, bl.risk_free_rate);
+  if (!prior) return tl::unexpected(prior.error().WithFieldPrefix(field + ".market_weights"));
+  // Absolute views (one row of P per view, in ticker order) with Idzorek's confidence.
+  std::vector<Index> viewed;
+  for (const auto& [ticker, value] : bl.views) {
+    Index index = -1;
+    for (Index i = 0; i < n; ++i) {
+      if (config.tickers[static_cast<std::size_t>(i)] == ticker) index = i;
+    }
+    if (index < 0) {
+      return InvalidArgument("views names '" + ticker + "', which is not a ticker",
+                             field + ".views." + ticker);
+    }
+    viewed.push_back(index);
+  }
+  std::sort(viewed.begin(), viewed.end());
+  BlackLittermanPosterior posterior;
+  if (viewed.empty()) {
+    posterior.expected_returns = *prior;
+    posterior.covariance = sigma;
+  } else {
+    const auto k = static_cast<Index>(viewed.size());
+    Matrix p = Matrix::Zero(k, n);
+    Vector q(k);
+    for (Index v = 0; v < k; ++v) {
+      p(v, viewed[static_cast<std::size_t>(v)]) = 1.0;
+      q[v] = bl.views.at(config.tickers[static_cast<std::size_t>(viewed[static_cast<std::size_t>(v)])]);
+    }
+    BlackLittermanOptions options;
+    options.omega_method = OmegaMethod::kIdzorek;
+    options.view_confidences = Vector::Constant(k, bl.confidence);
+    auto computed = ComputeBlackLittermanPosterior(sigma, *prior, p, q, options);
+    if (!computed) return tl::unexpected(computed.error().WithFieldPrefix(field));
+    posterior = std::move(*computed);
+  }
+  // Long-only (or the stored configuration's constraints) max Sharpe over the posterior.
+  PortfolioProblem problem = constrained;
+  problem.expected_returns = posterior.expected_returns;
+  problem.covariance = posterior.covariance;
+  MeanVarianceOptions options;
+  options.objective = Objective::kMaxSharpe;
+  options.risk_free_rate = bl.risk_free_rate;
+  auto result = OptimizeMeanVariance(problem, options);
+  if (!result) return tl::unexpected(result.error().WithFieldPrefix(field));
+  if (!HasSolution(result->status)) {
+    return InvalidArgument("portfolio '" + config.id +
+                               "': the Black-Litterman start-up has no max-Sharpe portfolio (" +
+                               result->message + ")",
+                           field);
+  }
+  return result->weights;
+}
+
 Result<Vector> StartupWeights(const PortfolioConfig& config, const PortfolioOptimizer& optimizer) {
-  // 1. Black-Litterman (config.black_litterman) plugs in here when the engine provides it.
+  // 1. Black-Litterman on the initial statistics.
+  if (config.black_litterman.present) {
+    return BlackLittermanStartupWeights(config, optimizer.problem());
+  }
   // 2. The published weights.
   if (config.initial_weights.size() != 0) return config.initial_weights;
   // 3. The ladder on the initial statistics.

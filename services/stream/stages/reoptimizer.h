@@ -63,10 +63,14 @@ class PortfolioOptimizer {
 
 // The weights a portfolio starts with (published once, when its state is first created).
 // Order of precedence:
-//   1. Black-Litterman on the initial statistics with config.black_litterman, once the engine
-//      provides it (the allocation-models work): this is where that call goes;
+//   1. with config.black_litterman: Black-Litterman on the initial statistics (the set-up of
+//      ../shared/specs/streaming.md section 6, docs/black_litterman.md "The Casablanca
+//      start-up"): market weights given or equal, delta = (benchmark_return - rf) / w'Sigma w,
+//      prior delta Sigma w + rf, absolute views with Idzorek's omega at `confidence`, tau 0.05,
+//      then max Sharpe at rf over the posterior under the portfolio's constraints;
 //   2. config.initial_weights (e.g. the published Casablanca initial_weights.json);
 //   3. the ladder's answer on the initial statistics.
+// Errors name the configuration field (unknown tickers in views, no solution).
 Result<Vector> StartupWeights(const PortfolioConfig& config, const PortfolioOptimizer& optimizer);
 
 }  // namespace pfopt::stream
