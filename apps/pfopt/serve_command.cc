@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "apps/pfopt/commands.h"
+#include "apps/pfopt/serve_rebalancer.h"
 #include "services/common/error_mapping.h"
 #include "services/rest/service.h"
 #include "services/rest/service_config.h"
@@ -22,7 +23,37 @@ namespace {
 
 struct ServeFlags {
   std::map<std::string, std::string> values;  // setting name -> value as typed
+  EmbeddedRebalancerOptions rebalancer;       // --rebalancer FILE runs it in this process
 };
+
+void PrintRebalancer(const rest::OptimizationService& service, const EmbeddedRebalancer& r,
+                     const EmbeddedRebalancerOptions& options) {
+  const std::string url = service.base_url();
+  const std::string auth =
+      service.config().api_key.empty() ? "" : " -H \"Authorization: Bearer $PFOPT_API_KEY\"";
+  std::string ids;
+  for (const auto& id : r.portfolios()) ids += (ids.empty() ? "" : ", ") + id;
+  std::printf("  rebalancer: in this process, in-process bus, simulated prices of '%s' "
+              "(speed %g, seed %llu)\n",
+              r.portfolios().front().c_str(), options.speed,
+              static_cast<unsigned long long>(options.seed));
+  std::printf("    portfolios: %s (from %s", ids.c_str(), options.config_file.c_str());
+  if (!r.overridden().empty()) std::printf("; stored configuration for %zu", r.overridden().size());
+  if (!r.disabled().empty()) std::printf("; %zu disabled by theirs", r.disabled().size());
+  std::printf(")\n");
+  const std::string& first = r.portfolios().front();
+  std::printf(
+      "  Where to look: the rebalancer's weights (start-up, then after every Sharpe breach) are\n"
+      "  stored as results with their portfolio_optimized events:\n"
+      "    curl -s%s %s/api/v1/optimization/%s/latest\n"
+      "    curl -s%s '%s/api/v1/optimization/%s/history?limit=20'\n"
+      "    curl -s%s %s/api/v1/events\n"
+      "  its counters (ticks, windows, metrics, triggers, re-optimisations) go to stderr every "
+      "30 s.\n",
+      auth.c_str(), url.c_str(), first.c_str(), auth.c_str(), url.c_str(), first.c_str(),
+      auth.c_str(), url.c_str());
+  std::fflush(stdout);
+}
 
 void PrintReady(const rest::OptimizationService& service) {
   const rest::ServiceConfig& c = service.config();
@@ -86,9 +117,27 @@ int Run(const ServeFlags& flags) {
     std::_Exit(service::kExitUnsolved);
   }).detach();
 
+  std::unique_ptr<EmbeddedRebalancer> rebalancer;
+  if (!flags.rebalancer.config_file.empty()) {
+    auto started = EmbeddedRebalancer::Start(flags.rebalancer, running);
+    if (!started) {
+      std::fprintf(stderr, "pfopt serve: error: %s\n", started.error().ToString().c_str());
+      return service::ExitCodeFor(started.error().code());
+    }
+    rebalancer = std::move(*started);
+  }
   PrintReady(**service);
+  if (rebalancer) PrintRebalancer(**service, *rebalancer, flags.rebalancer);
   std::fprintf(stderr, "pfopt serve: configuration\n%s", config->Describe().c_str());
   Status status = (*service)->Run();
+  if (rebalancer) {
+    if (Status stopped = rebalancer->Stop(); !stopped) {
+      std::fprintf(stderr, "pfopt serve: rebalancer: %s\n", stopped.error().ToString().c_str());
+    }
+    std::fprintf(stderr, "pfopt serve: rebalancer stopped (%lld weights stored)\n",
+                 static_cast<long long>(rebalancer->results_stored()));
+    rebalancer.reset();
+  }
   service->reset();
   if (!status) {
     std::fprintf(stderr, "pfopt serve: error: %s\n", status.error().ToString().c_str());
@@ -118,6 +167,18 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
         rest::FlagName(name), [flags, name](const std::string& v) { flags->values[name] = v; },
         help);
   }
+  command
+      ->add_option("--rebalancer", flags->rebalancer.config_file,
+                   "run the real-time rebalancer in this process for the portfolios of this "
+                   "file (e.g. examples/stream/casablanca.json): simulated prices, in-process "
+                   "bus, weights stored as results (docs/streaming.md); env PFOPT_REBALANCER")
+      ->envname("PFOPT_REBALANCER");
+  command
+      ->add_option("--rebalancer-speed", flags->rebalancer.speed,
+                   "event-time seconds per second of the simulated feed (default 1)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--rebalancer-seed", flags->rebalancer.seed,
+                      "seed of the simulated feed (default 1)");
   command->callback([flags, exit_code] { *exit_code = Run(*flags); });
 }
 

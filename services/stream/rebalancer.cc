@@ -129,6 +129,9 @@ Rebalancer::~Rebalancer() {
     Stop();
     thread_.join();
   }
+  // A consumer still open (a start that failed after subscribing) revokes its assignment
+  // through listener_ and the stages: close it while they are alive.
+  consumer_.reset();
 }
 
 Result<std::unique_ptr<Rebalancer>> Rebalancer::Create(const RebalancerOptions& options,

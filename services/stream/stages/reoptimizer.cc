@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cmath>
 
 #include "pfopt/optimize/black_litterman.h"
 #include "services/common/request_json.h"
+#include "services/stream/log.h"
 
 namespace pfopt::stream {
 
@@ -139,8 +141,10 @@ Result<ReoptimizationResult> PortfolioOptimizer::Reoptimize(const VectorRef& mea
   return best;
 }
 
-Result<Vector> BlackLittermanStartupWeights(const PortfolioConfig& config,
-                                            const PortfolioProblem& constrained) {
+// The Black-Litterman start-up; nullopt when the posterior has no max-Sharpe portfolio under
+// the constraints (no portfolio beats rf), so that the next rule applies.
+Result<std::optional<Vector>> BlackLittermanStartupWeights(const PortfolioConfig& config,
+                                                           const PortfolioProblem& constrained) {
   const BlackLittermanSetup& bl = config.black_litterman;
   const auto n = static_cast<Index>(config.tickers.size());
   const std::string field = "portfolios[" + config.id + "].black_litterman";
@@ -210,18 +214,21 @@ Result<Vector> BlackLittermanStartupWeights(const PortfolioConfig& config,
   auto result = OptimizeMeanVariance(problem, options);
   if (!result) return tl::unexpected(result.error().WithFieldPrefix(field));
   if (!HasSolution(result->status)) {
-    return InvalidArgument("portfolio '" + config.id +
-                               "': the Black-Litterman start-up has no max-Sharpe portfolio (" +
-                               result->message + ")",
-                           field);
+    Log(LogLevel::kWarning, "rebalance",
+        "portfolio '" + config.id +
+            "': the Black-Litterman start-up has no max-Sharpe portfolio (" + result->message +
+            "); starting from the next rule (initial_weights, else the ladder)");
+    return std::optional<Vector>();
   }
-  return result->weights;
+  return std::optional<Vector>(result->weights);
 }
 
 Result<Vector> StartupWeights(const PortfolioConfig& config, const PortfolioOptimizer& optimizer) {
   // 1. Black-Litterman on the initial statistics.
   if (config.black_litterman.present) {
-    return BlackLittermanStartupWeights(config, optimizer.problem());
+    auto weights = BlackLittermanStartupWeights(config, optimizer.problem());
+    if (!weights) return tl::unexpected(weights.error());
+    if (weights->has_value()) return **weights;
   }
   // 2. The published weights.
   if (config.initial_weights.size() != 0) return config.initial_weights;

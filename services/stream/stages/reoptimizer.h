@@ -67,10 +67,11 @@ class PortfolioOptimizer {
 //      ../shared/specs/streaming.md section 6, docs/black_litterman.md "The Casablanca
 //      start-up"): market weights given or equal, delta = (benchmark_return - rf) / w'Sigma w,
 //      prior delta Sigma w + rf, absolute views with Idzorek's omega at `confidence`, tau 0.05,
-//      then max Sharpe at rf over the posterior under the portfolio's constraints;
+//      then max Sharpe at rf over the posterior under the portfolio's constraints (when no
+//      portfolio there beats rf, a warning is logged and rule 2 applies);
 //   2. config.initial_weights (e.g. the published Casablanca initial_weights.json);
 //   3. the ladder's answer on the initial statistics.
-// Errors name the configuration field (unknown tickers in views, no solution).
+// Errors name the configuration field (unknown tickers in views; no solution at all).
 Result<Vector> StartupWeights(const PortfolioConfig& config, const PortfolioOptimizer& optimizer);
 
 }  // namespace pfopt::stream
