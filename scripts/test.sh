@@ -17,7 +17,12 @@ ctest --preset ci -j "$(nproc)"
 
 if [[ "${1:-}" != "--quick" ]]; then
   echo "== sanitizers (asan-ubsan preset): unit tests"
-  scripts/build.sh asan-ubsan
+  # Only the unit-test executables (each CTest unit test is the target of the same name): the
+  # programs, examples and integration tests are not run under the sanitizers.
+  cmake --preset asan-ubsan >/dev/null
+  mapfile -t unit_targets < <(ctest --preset asan-ubsan -N | sed -n 's/^ *Test *#[0-9]*: //p')
+  ((${#unit_targets[@]} > 0)) || { echo "no unit tests found"; exit 1; }
+  scripts/build.sh asan-ubsan --target "${unit_targets[@]}"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --preset asan-ubsan -j "$(nproc)"
 

@@ -77,9 +77,10 @@ void RequestFlags::Register(CLI::App* command, bool with_objective) {
   command->add_option("--portfolio-id", portfolio_id, "portfolio_id of the request")
       ->capture_default_str();
   if (with_objective) {
-    command->add_option("--objective", objective,
-                        "max-sharpe (default) | min-volatility | max-return | efficient-risk | "
-                        "efficient-return | max-utility | risk-parity | min-cvar | multi-objective");
+    command->add_option(
+        "--objective", objective,
+        "max-sharpe (default) | min-volatility | max-return | efficient-risk | "
+        "efficient-return | max-utility | risk-parity | min-cvar | multi-objective");
     command->add_option("--method", method,
                         "mean-variance (default) | risk-parity | hierarchical-risk-parity | "
                         "black-litterman (views and prior: use --request) | robust-optimization "

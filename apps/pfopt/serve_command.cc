@@ -33,10 +33,10 @@ void PrintRebalancer(const rest::OptimizationService& service, const EmbeddedReb
       service.config().api_key.empty() ? "" : " -H \"Authorization: Bearer $PFOPT_API_KEY\"";
   std::string ids;
   for (const auto& id : r.portfolios()) ids += (ids.empty() ? "" : ", ") + id;
-  std::printf("  rebalancer: in this process, in-process bus, simulated prices of '%s' "
-              "(speed %g, seed %llu)\n",
-              r.portfolios().front().c_str(), options.speed,
-              static_cast<unsigned long long>(options.seed));
+  std::printf(
+      "  rebalancer: in this process, in-process bus, simulated prices of '%s' "
+      "(speed %g, seed %llu)\n",
+      r.portfolios().front().c_str(), options.speed, static_cast<unsigned long long>(options.seed));
   std::printf("    portfolios: %s (from %s", ids.c_str(), options.config_file.c_str());
   if (!r.overridden().empty()) std::printf("; stored configuration for %zu", r.overridden().size());
   if (!r.disabled().empty()) std::printf("; %zu disabled by theirs", r.disabled().size());

@@ -24,9 +24,9 @@ Result<std::unique_ptr<EmbeddedRebalancer>> EmbeddedRebalancer::Start(
   self->disabled_ = configurations.disabled();
   self->overridden_ = configurations.overridden();
   if (portfolios->empty()) {
-    return InvalidArgument("every portfolio of " + options.config_file +
-                               " is disabled by its stored configuration",
-                           "--rebalancer");
+    return InvalidArgument(
+        "every portfolio of " + options.config_file + " is disabled by its stored configuration",
+        "--rebalancer");
   }
   for (const auto& p : *portfolios) self->portfolio_ids_.push_back(p.id);
 
@@ -52,7 +52,8 @@ Result<std::unique_ptr<EmbeddedRebalancer>> EmbeddedRebalancer::Start(
   // The rebalancer: windows of one simulated period; the simulated quotes arrive in order, so
   // windows close as soon as the next period starts.
   stream::RebalancerOptions rebalancer_options;
-  rebalancer_options.returns.window_ms = static_cast<int64_t>(std::llround(feed.period_seconds * 1000.0));
+  rebalancer_options.returns.window_ms =
+      static_cast<int64_t>(std::llround(feed.period_seconds * 1000.0));
   rebalancer_options.returns.out_of_orderness_ms = 0;
   rebalancer_options.from_earliest = true;
   rebalancer_options.drain_quiet_ms = 0;

@@ -306,9 +306,8 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   PFOPT_RETURN_IF_ERROR(CheckRequestShape(request));
   // Risk parity and HRP need no mean-variance objective (nor expected returns: kMinVolatility
   // stands for that below); Black-Litterman gets its expected returns from the posterior.
-  const std::optional<Objective> objective = UsesRiskParityModel(request)
-                                                 ? Objective::kMinVolatility
-                                                 : EngineObjective(request.objective);
+  const std::optional<Objective> objective =
+      UsesRiskParityModel(request) ? Objective::kMinVolatility : EngineObjective(request.objective);
   const bool needs_expected_returns =
       *objective != Objective::kMinVolatility && request.method != RequestMethod::kBlackLitterman;
   const auto start = Clock::now();

@@ -178,8 +178,8 @@ TEST(RunOptimization, RejectsInconsistentRequestsNamingTheField) {
        [](OptimizationRequest* r) { r->risk_parameters.robust.present = true; },
        "risk_parameters.robust", "used only by method ROBUST_OPTIMIZATION"},
       {"risk parity method with a mean-variance objective",
-       [](OptimizationRequest* r) { r->method = RequestMethod::kRiskParity; },
-       "objective", "takes objective RISK_PARITY"},
+       [](OptimizationRequest* r) { r->method = RequestMethod::kRiskParity; }, "objective",
+       "takes objective RISK_PARITY"},
       {"target",
        [](OptimizationRequest* r) {
          r->objective = RequestObjective::kEfficientReturn;

@@ -114,7 +114,8 @@ Result<BlackLittermanParameters> ParseBlackLitterman(const json& value, const st
         const json& row = (*it)[r];
         std::vector<double> values(k, 0.0);
         if (matrix_form) {
-          if (!row.is_array()) return TypeError(row, IndexPath(opath, r), "an array (a matrix row)");
+          if (!row.is_array())
+            return TypeError(row, IndexPath(opath, r), "an array (a matrix row)");
           if (row.size() != k) {
             return InvalidArgument(opath + " must be a square matrix: row " + std::to_string(r) +
                                        " has " + std::to_string(row.size()) +

@@ -38,9 +38,9 @@ Result<std::vector<PortfolioConfig>> StoredConfigurationSource::LoadPortfolios()
     optimization.constraints = nlohmann::json::parse(c.constraints_json, nullptr, false);
     optimization.risk_parameters = nlohmann::json::parse(c.risk_parameters_json, nullptr, false);
     if (optimization.constraints.is_discarded() || optimization.risk_parameters.is_discarded()) {
-      return InvalidArgument("the stored configuration of portfolio '" + config.id +
-                                 "' is not valid JSON",
-                             "portfolios[" + config.id + "].optimization");
+      return InvalidArgument(
+          "the stored configuration of portfolio '" + config.id + "' is not valid JSON",
+          "portfolios[" + config.id + "].optimization");
     }
     optimization.enabled = true;
     config.optimization = std::move(optimization);

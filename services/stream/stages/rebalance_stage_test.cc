@@ -41,9 +41,9 @@ PortfolioMetrics Metrics(const std::string& id, double sharpe, int64_t timestamp
 TEST(StartupWeights, BlackLittermanStartupMatchesAnIndependentComputation) {
   PortfolioConfig config = CasablancaPortfolio();
   config.black_litterman.present = true;
-  config.black_litterman.views = {{"AKT", 0.001}, {"ATW", 0.0},    {"BOA", 0.0},   {"BCP", 0.0},
-                                  {"MDP", 0.0},   {"MUT", 0.0},    {"IAM", -0.003}, {"RIS", -0.001},
-                                  {"TGC", 0.002}, {"ADI", 0.003},  {"IMO", 0.0}};
+  config.black_litterman.views = {{"AKT", 0.001}, {"ATW", 0.0},   {"BOA", 0.0},    {"BCP", 0.0},
+                                  {"MDP", 0.0},   {"MUT", 0.0},   {"IAM", -0.003}, {"RIS", -0.001},
+                                  {"TGC", 0.002}, {"ADI", 0.003}, {"IMO", 0.0}};
   auto optimizer = PortfolioOptimizer::Create(config);
   ASSERT_TRUE(optimizer.has_value()) << optimizer.error().ToString();
   auto weights = StartupWeights(config, *optimizer);

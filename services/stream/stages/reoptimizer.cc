@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <optional>
 #include <cmath>
+#include <optional>
 
 #include "pfopt/optimize/black_litterman.h"
 #include "services/common/request_json.h"
@@ -166,8 +166,8 @@ Result<std::optional<Vector>> BlackLittermanStartupWeights(const PortfolioConfig
     }
   }
   const Vector w_market = caps / caps.sum();
-  auto delta = ImpliedRiskAversion(bl.benchmark_return, w_market.dot(sigma * w_market),
-                                   bl.risk_free_rate);
+  auto delta =
+      ImpliedRiskAversion(bl.benchmark_return, w_market.dot(sigma * w_market), bl.risk_free_rate);
   if (!delta) return tl::unexpected(delta.error().WithFieldPrefix(field));
   auto prior = MarketImpliedPrior(caps, *delta, sigma, bl.risk_free_rate);
   if (!prior) return tl::unexpected(prior.error().WithFieldPrefix(field + ".market_weights"));
@@ -195,7 +195,8 @@ Result<std::optional<Vector>> BlackLittermanStartupWeights(const PortfolioConfig
     Vector q(k);
     for (Index v = 0; v < k; ++v) {
       p(v, viewed[static_cast<std::size_t>(v)]) = 1.0;
-      q[v] = bl.views.at(config.tickers[static_cast<std::size_t>(viewed[static_cast<std::size_t>(v)])]);
+      q[v] = bl.views.at(
+          config.tickers[static_cast<std::size_t>(viewed[static_cast<std::size_t>(v)])]);
     }
     BlackLittermanOptions options;
     options.omega_method = OmegaMethod::kIdzorek;
