@@ -12,8 +12,8 @@ PortfolioConfig CasablancaPortfolio() {
          {"initial_statistics",
           {{"mean", "mean_returns.json"}, {"covariance", "covariance.json"}, {"count", 52}}},
          {"initial_weights", "initial_weights.json"}}}}};
-  auto configs = ParsePortfolioConfigs(
-      document, std::string(PFOPT_SOURCE_DIR) + "/examples/data/casablanca");
+  auto configs =
+      ParsePortfolioConfigs(document, std::string(PFOPT_SOURCE_DIR) + "/examples/data/casablanca");
   EXPECT_TRUE(configs.has_value()) << configs.error().ToString();
   return configs->front();
 }
