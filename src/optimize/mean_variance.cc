@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "optimize/formulation.h"
+#include "optimize/result_checks.h"
 
 namespace pfopt {
 
@@ -18,30 +19,6 @@ std::string Num(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.6g", value);
   return buffer;
-}
-
-OptimizationStatus FromQpStatus(QpStatus status) {
-  switch (status) {
-    case QpStatus::kOptimal:
-      return OptimizationStatus::kOptimal;
-    case QpStatus::kOptimalInaccurate:
-      return OptimizationStatus::kOptimalInaccurate;
-    case QpStatus::kPrimalInfeasible:
-      return OptimizationStatus::kInfeasible;
-    case QpStatus::kDualInfeasible:
-      return OptimizationStatus::kUnbounded;
-    case QpStatus::kMaxIterations:
-    case QpStatus::kTimeLimit:
-      return OptimizationStatus::kMaxIterations;
-    case QpStatus::kNotRun:
-    case QpStatus::kNumericalError:
-      return OptimizationStatus::kNumericalError;
-  }
-  return OptimizationStatus::kNumericalError;
-}
-
-bool QpSolved(QpStatus status) {
-  return status == QpStatus::kOptimal || status == QpStatus::kOptimalInaccurate;
 }
 
 // One QP over the formulation; records iterations and, when it did not solve, the status and
@@ -59,9 +36,9 @@ Result<QpRun> RunQp(const LinearFormulation& f, const QpProblem& qp, const QpOpt
   if (!solution) return tl::unexpected(solution.error());
   run.solution = std::move(*solution);
   result->iterations += run.summary.iterations;
-  run.solved = QpSolved(run.summary.status);
+  run.solved = internal::QpSolved(run.summary.status);
   if (!run.solved) {
-    result->status = FromQpStatus(run.summary.status);
+    result->status = internal::StatusFromQp(run.summary.status);
     if (run.summary.status == QpStatus::kPrimalInfeasible) {
       result->conflicting_groups = internal::ConflictingGroups(f, run.solution);
       result->message = internal::DescribeConflict(f, run.solution);
@@ -148,8 +125,8 @@ Status SolveEfficientRisk(const PortfolioProblem& problem, const LinearFormulati
     PFOPT_RETURN_IF_ERROR(solver.Solve(&solution, &summary));
     result->iterations += summary.iterations;
     warm = solution.active_set;
-    if (!QpSolved(summary.status)) {
-      result->status = FromQpStatus(summary.status);
+    if (!internal::QpSolved(summary.status)) {
+      result->status = internal::StatusFromQp(summary.status);
       result->message = "efficient_risk: " + summary.BriefReport();
       *gap = kNaN;
       return Ok();
@@ -276,22 +253,10 @@ Result<OptimizationResult> OptimizeMeanVariance(const PortfolioProblem& problem,
   PFOPT_RETURN_IF_ERROR(options.Validate());
   const auto start = Clock::now();
   const Index n = problem.num_assets();
-  Objective objective = options.objective;
-  if (objective == Objective::kMaxReturn && options.target_volatility) {
-    objective = Objective::kEfficientRisk;
-  }
-  if (objective != Objective::kMinVolatility && problem.expected_returns.size() != n) {
-    return InvalidArgument(
-        std::string(EnumToString(options.objective)) + " needs expected returns for every asset",
-        "expected_returns");
-  }
+  auto solved_objective = internal::CheckMeanVarianceProblem(problem, options);
+  if (!solved_objective) return tl::unexpected(solved_objective.error());
+  const Objective objective = *solved_objective;
   const PortfolioConstraints& c = problem.constraints;
-  if (c.budget == 0.0 && EffectiveLowerBounds(c, n).minCoeff() >= 0.0) {
-    return InvalidArgument(
-        "a market-neutral portfolio (budget 0) needs short positions: set a negative minimum "
-        "weight",
-        "budget");
-  }
 
   OptimizationResult result;
   result.status = OptimizationStatus::kOptimal;

@@ -3,7 +3,31 @@
 #include <cstdio>
 #include <utility>
 
+#include "pfopt/core/enum_names.h"
+
 namespace pfopt::internal {
+
+Result<Objective> CheckMeanVarianceProblem(const PortfolioProblem& problem,
+                                           const MeanVarianceOptions& options) {
+  const Index n = problem.num_assets();
+  Objective objective = options.objective;
+  if (objective == Objective::kMaxReturn && options.target_volatility) {
+    objective = Objective::kEfficientRisk;
+  }
+  if (objective != Objective::kMinVolatility && problem.expected_returns.size() != n) {
+    return InvalidArgument(
+        std::string(EnumToString(options.objective)) + " needs expected returns for every asset",
+        "expected_returns");
+  }
+  const PortfolioConstraints& c = problem.constraints;
+  if (c.budget == 0.0 && EffectiveLowerBounds(c, n).minCoeff() >= 0.0) {
+    return InvalidArgument(
+        "a market-neutral portfolio (budget 0) needs short positions: set a negative minimum "
+        "weight",
+        "budget");
+  }
+  return objective;
+}
 
 bool QpSolved(QpStatus status) {
   return status == QpStatus::kOptimal || status == QpStatus::kOptimalInaccurate;

@@ -1,6 +1,6 @@
-// Internal: what the robust, CVaR and multi-objective optimisers share when they turn QP
-// outcomes into optimisation results: the status mapping, the description of a failed QP, and
-// the final re-check of the weights against every constraint.
+// Internal: what the mean-variance, robust, CVaR and multi-objective optimisers share when they
+// turn QP outcomes into optimisation results: the status mapping, the description of a failed QP,
+// and the final re-check of the weights against every constraint.
 #ifndef PFOPT_OPTIMIZE_RESULT_CHECKS_H_
 #define PFOPT_OPTIMIZE_RESULT_CHECKS_H_
 
@@ -11,6 +11,13 @@
 #include "pfopt/optimize/mean_variance.h"
 
 namespace pfopt::internal {
+
+// The checks every mean-variance model makes of its problem before solving: expected returns
+// for every asset unless the objective is MIN_VOLATILITY, and short positions allowed when the
+// budget is 0 (market neutral). Returns the objective actually solved: MAX_RETURN with a
+// volatility cap is EFFICIENT_RISK. Errors name the field.
+Result<Objective> CheckMeanVarianceProblem(const PortfolioProblem& problem,
+                                           const MeanVarianceOptions& options);
 
 // kOptimal / kOptimalInaccurate.
 bool QpSolved(QpStatus status);

@@ -573,22 +573,9 @@ Result<RobustResult> OptimizeRobust(const PortfolioProblem& problem, const Robus
   const auto start = Clock::now();
   const Index n = problem.num_assets();
   const MeanVarianceOptions& mv = options.mean_variance;
-  Objective objective = mv.objective;
-  if (objective == Objective::kMaxReturn && mv.target_volatility) {
-    objective = Objective::kEfficientRisk;
-  }
-  if (objective != Objective::kMinVolatility && problem.expected_returns.size() != n) {
-    return InvalidArgument(
-        std::string(EnumToString(mv.objective)) + " needs expected returns for every asset",
-        "expected_returns");
-  }
-  const PortfolioConstraints& pc = problem.constraints;
-  if (pc.budget == 0.0 && EffectiveLowerBounds(pc, n).minCoeff() >= 0.0) {
-    return InvalidArgument(
-        "a market-neutral portfolio (budget 0) needs short positions: set a negative minimum "
-        "weight",
-        "budget");
-  }
+  auto solved_objective = internal::CheckMeanVarianceProblem(problem, mv);
+  if (!solved_objective) return tl::unexpected(solved_objective.error());
+  const Objective objective = *solved_objective;
   auto radius = RobustRadius(options, n);
   if (!radius) return tl::unexpected(radius.error());
   RobustResult out;
