@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -11,9 +12,11 @@
 #include "apps/pfopt/commands.h"
 #include "apps/pfopt/stream_cli.h"
 #include "services/common/error_mapping.h"
+#include "services/rest/storage/storage.h"
 #include "services/stream/bus/in_process_bus.h"
 #include "services/stream/log.h"
 #include "services/stream/rebalancer.h"
+#include "services/stream/service_link.h"
 #include "services/stream/sinks/history_sink.h"
 #include "services/stream/sinks/influxdb_sink.h"
 #include "services/stream/sinks/webhook_sink.h"
@@ -45,6 +48,7 @@ struct StreamFlags {
   int influx_retries = 3;
   std::string webhook_url;
   std::string history_file;
+  std::string db;  // the service's database: stored configurations in, weights as results out
   std::string log_level = "info";
   double status_interval_seconds = 10.0;
 };
@@ -78,8 +82,28 @@ int Run(const StreamFlags& flags) {
               "--config"));
   }
   stream::FileConfigurationSource configuration(flags.source.config_file);
-  auto portfolios = configuration.LoadPortfolios();
+  // With --db, the service's stored configurations override the file's portfolios and the
+  // published weights are stored as the service's results (services/stream/service_link.h).
+  std::unique_ptr<rest::Storage> storage;
+  std::optional<stream::StoredConfigurationSource> stored;
+  if (!flags.db.empty()) {
+    auto opened = rest::OpenStorage(flags.db, rest::StorageOptions{});
+    if (!opened) return fail(opened.error().WithFieldPrefix("--db"));
+    storage = std::move(*opened);
+    stored.emplace(&configuration, storage.get());
+  }
+  auto portfolios = stored ? stored->LoadPortfolios() : configuration.LoadPortfolios();
   if (!portfolios) return fail(portfolios.error());
+  if (stored) {
+    for (const auto& id : stored->disabled()) {
+      stream::Log(stream::LogLevel::kInfo, "stream",
+                  "portfolio '" + id + "' is disabled by its stored configuration");
+    }
+    if (portfolios->empty()) {
+      return fail(Error(ErrorCode::kInvalidArgument,
+                        "every portfolio is disabled by its stored configuration", "--db"));
+    }
+  }
   auto topics = flags.bus.Topics();
   if (!topics) return fail(topics.error());
 
@@ -169,6 +193,12 @@ int Run(const StreamFlags& flags) {
     (*rebalancer)->AddObserver(history_observer.get());
   }
 
+  std::unique_ptr<stream::ServiceResultsObserver> results;
+  if (storage) {
+    results = std::make_unique<stream::ServiceResultsObserver>(storage.get(), *portfolios);
+    (*rebalancer)->AddObserver(results.get());
+  }
+
   // A feed inside this process, if asked for.
   std::unique_ptr<stream::PriceSource> source;
   if (!flags.source.kind.empty()) {
@@ -217,6 +247,9 @@ int Run(const StreamFlags& flags) {
   if (influx) summary["influxdb"] = sink_counters(influx->counters());
   if (webhook) summary["webhook"] = sink_counters(webhook->counters());
   if (recorder) summary["recorded"] = recorder->records();
+  if (results) {
+    summary["service_results"] = {{"stored", results->stored()}, {"errors", results->errors()}};
+  }
   if (!flags.state_out.empty()) {
     std::ofstream out(flags.state_out);
     out << (*rebalancer)->DescribeState().dump(1) << "\n";
@@ -306,6 +339,12 @@ void AddStreamCommand(CLI::App& app, int* exit_code) {
                       "POST a JSON alert here on every threshold breach (default: none)");
   command->add_option("--history", flags->history_file,
                       "append the weights and metrics history to this JSON-lines file");
+  command
+      ->add_option("--db", flags->db,
+                   "the optimisation service's database (sqlite:PATH or postgresql://...): its "
+                   "stored configurations override the portfolios of --config, and published "
+                   "weights are stored as its results with their events [env PFOPT_DB]")
+      ->envname("PFOPT_DB");
   command->add_option("--log-level", flags->log_level,
                       "debug | info | warning | error | off (default info)");
   command

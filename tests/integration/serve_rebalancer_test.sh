@@ -3,8 +3,8 @@
 # in-process bus -> statistics -> metrics -> trigger -> re-optimisation -> results in SQLite).
 # Checks: the start-up weights are the Black-Litterman ones (against the independent numpy +
 # cvxopt reference), re-optimised weights arrive as results with events, a stored
-# configuration (max_weight) is honoured after a restart, a disabled one takes the portfolio out,
-# SIGTERM stops everything cleanly.
+# configuration (max_weight) is honoured after a restart and by `pfopt stream --db`, a disabled
+# one takes the portfolio out, SIGTERM stops everything cleanly.
 # Usage: serve_rebalancer_test.sh PATH_TO_PFOPT
 set -euo pipefail
 pfopt="$1"
@@ -97,6 +97,27 @@ for r in h:
     assert max(r['optimal_weights'].values()) <= 0.2 + 1e-9, r['optimal_weights']
 " || fail "max_weight 0.2 not honoured"
 stop
+
+# 2b. pfopt stream --db: the same stored configuration, weights stored as results.
+before=$(py "import json; print(json.load(open('$work/history.json'))['count'])")
+"$pfopt" stream --config "$root/examples/stream/casablanca.json" --db "sqlite:$work/pfopt.db" \
+  --source simulate --periods 300 --out-of-orderness 0 --exit-at-end --log-level warning \
+  >"$work/stream.json" 2>"$work/err" || fail "pfopt stream --db failed"
+py "
+import json
+s = json.load(open('$work/stream.json'))
+assert s['service_results']['stored'] >= 1 and s['service_results']['errors'] == 0, s
+" || fail "pfopt stream --db stored nothing"
+start
+curl -s "$url/api/v1/optimization/casablanca/history?limit=1000" >"$work/history.json"
+stop
+py "
+import json
+h = json.load(open('$work/history.json'))['results'][$before:]
+assert h, 'no weights from pfopt stream'
+for r in h:
+    assert max(r['optimal_weights'].values()) <= 0.2 + 1e-9, r['optimal_weights']
+" || fail "pfopt stream --db: max_weight 0.2 not honoured"
 
 # 3. Disabled: the portfolio is left out; with nothing left to run it is an error (exit 2).
 start
