@@ -1,10 +1,10 @@
-// The weights and metrics history of the service's database, behind an interface.
+// The weights and metrics history as JSON lines, behind an interface.
 //
-// HistorySink is the seam: the service's storage (SQLite / PostgreSQL tables
-// optimization_results and portfolio_optimization_ts of docs/api.md) implements it when it
-// lands; until then JsonLinesHistorySink appends one JSON object per line to a file and
-// MemoryHistorySink keeps them (tests). HistoryObserver feeds a sink from what the stream
-// publishes. Calls come from the stream loop thread.
+// HistorySink is the seam for files and tests: JsonLinesHistorySink appends one JSON object
+// per line to a file (`pfopt stream --history FILE`) and MemoryHistorySink keeps them (tests).
+// HistoryObserver feeds a sink from what the stream publishes. Calls come from the stream loop
+// thread. The service's database (results, time series, events) is written by
+// ServiceResultsObserver (services/stream/service_link.h, `--db`).
 #ifndef PFOPT_SERVICES_STREAM_SINKS_HISTORY_SINK_H_
 #define PFOPT_SERVICES_STREAM_SINKS_HISTORY_SINK_H_
 
