@@ -68,7 +68,8 @@ struct BacktestWork {
   // Price rows x the universe size of each strategy (its request's strategies, or its assets,
   // or every column), summed over the strategies.
   double cells = 0.0;
-  // Summed over the OPTIMIZATION strategies: R x n^2 x (L + n), with n its assets, L the rows
+  // Summed over the OPTIMIZATION strategies: R x (n^2 x (L + n) + 10^5), with n its assets, L
+  // the rows
   // of an estimation window (`window`, or every row for an expanding window) and R the most
   // rebalances its schedule can make over the table after the first window (one per month or
   // quarter change, one per `rebalance_every` rows, one per row for DRIFT and NEVER, which

@@ -145,8 +145,8 @@ const std::vector<ConfigOption>& Table() {
                 "(413 above)",
                 &ServiceConfig::max_backtest_cells),
       IntOption("max_backtest_work", "PFOPT_MAX_BACKTEST_WORK",
-                "most optimisation work in one backtest: rebalances x assets^2 x (window + "
-                "assets), summed over its optimisation strategies (413 above)",
+                "most optimisation work in one backtest: rebalances x (assets^2 x (window + "
+                "assets) + 10^5), summed over its optimisation strategies (413 above)",
                 &ServiceConfig::max_backtest_work),
   };
   return table;
