@@ -261,6 +261,11 @@ ApiHandlers::Outcome ApiHandlers::ErrorOutcome(const Error& error) {
   return out;
 }
 
+HttpReply ApiHandlers::Saturated() {
+  return Reply(
+      ErrorOutcome(Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
+}
+
 HttpReply ApiHandlers::Reply(Outcome outcome) {
   HttpReply reply = JsonReply(outcome.status, outcome.body);
   reply.error_code = std::move(outcome.error_code);
@@ -342,8 +347,7 @@ HttpReply ApiHandlers::OptimizeBatch(std::string_view body, Deadline deadline) {
   {
     SolveSlot slot(solve_slots_.get(), deadline, &metrics_->solves_in_progress());
     if (!slot.acquired()) {
-      return Reply(
-          ErrorOutcome(Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
+      return Saturated();
     }
     auto parsed = service::ParseJson(body);
     if (!parsed) {
@@ -419,8 +423,7 @@ HttpReply ApiHandlers::Frontier(std::string_view body,
   if (!points) return ErrorReply(points.error());
   SolveSlot slot(solve_slots_.get(), deadline, &metrics_->solves_in_progress());
   if (!slot.acquired()) {
-    return Reply(
-        ErrorOutcome(Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
+    return Saturated();
   }
   auto request = service::ParseOptimizationRequest(body);
   if (!request) return ErrorReply(request.error());
@@ -456,8 +459,7 @@ HttpReply ApiHandlers::Frontier(std::string_view body,
 HttpReply ApiHandlers::Backtest(std::string_view body, Deadline deadline) {
   SolveSlot slot(solve_slots_.get(), deadline, &metrics_->solves_in_progress());
   if (!slot.acquired()) {
-    return Reply(
-        ErrorOutcome(Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
+    return Saturated();
   }
   auto request = service::ParseBacktestRequest(body);
   if (!request) return ErrorReply(request.error());

@@ -127,6 +127,7 @@ class ApiHandlers {
                   Deadline deadline);
   Outcome ErrorOutcome(const Error& error);
   HttpReply Reply(Outcome outcome);
+  HttpReply Saturated();  // 503 with Retry-After: no solve slot freed up before the deadline
 
   ServiceConfig config_;
   Storage* storage_;
