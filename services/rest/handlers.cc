@@ -458,9 +458,7 @@ HttpReply ApiHandlers::Frontier(std::string_view body,
 
 HttpReply ApiHandlers::Backtest(std::string_view body, Deadline deadline) {
   SolveSlot slot(solve_slots_.get(), deadline, &metrics_->solves_in_progress());
-  if (!slot.acquired()) {
-    return Saturated();
-  }
+  if (!slot.acquired()) return Saturated();
   auto request = service::ParseBacktestRequest(body);
   if (!request) return ErrorReply(request.error());
   const BacktestWork work = EstimateBacktestWork(*request);
@@ -469,29 +467,28 @@ HttpReply ApiHandlers::Backtest(std::string_view body, Deadline deadline) {
     std::snprintf(buffer, sizeof(buffer), "%.3g", x);
     return std::string(buffer);
   };
+  auto too_large = [&](const std::string& what, const char* setting, long long limit,
+                       const char* advice, const char* field) {
+    return ErrorReply(Error(ErrorCode::kResourceExhausted,
+                            what + "; this service accepts at most " +
+                                number(static_cast<double>(limit)) + " (setting " + setting +
+                                "): " + advice + ", or split the strategies over several requests",
+                            field));
+  };
   if (work.cells > static_cast<double>(config_.max_backtest_cells)) {
-    return ErrorReply(Error(
-        ErrorCode::kResourceExhausted,
-        "the backtest has " + number(work.cells) +
-            " cells (price rows x the assets of each strategy, summed); this service accepts at "
-            "most " +
-            number(static_cast<double>(config_.max_backtest_cells)) +
-            " (setting max_backtest_cells): send fewer periods or assets, or split the "
-            "strategies over several requests",
-        "prices"));
+    return too_large("the backtest has " + number(work.cells) +
+                         " cells (price rows x the assets of each strategy, summed)",
+                     "max_backtest_cells", config_.max_backtest_cells,
+                     "send fewer periods or assets", "prices");
   }
   if (work.work > static_cast<double>(config_.max_backtest_work)) {
-    return ErrorReply(Error(
-        ErrorCode::kResourceExhausted,
-        "the backtest's optimisations are estimated at " + number(work.work) +
-            " work units (rebalances x (assets^2 x (window + assets) + 10^5), summed over the "
-            "OPTIMIZATION strategies; strategies[" +
-            std::to_string(work.heaviest) + "] alone " + number(work.heaviest_work) +
-            "); this service accepts at most " +
-            number(static_cast<double>(config_.max_backtest_work)) +
-            " (setting max_backtest_work): rebalance less often, use a shorter window or "
-            "fewer assets, or split the strategies over several requests",
-        "strategies"));
+    return too_large("the backtest's optimisations are estimated at " + number(work.work) +
+                         " work units (rebalances x (assets^2 x (window + assets) + 10^5), "
+                         "summed over the OPTIMIZATION strategies; strategies[" +
+                         std::to_string(work.heaviest) + "] alone " + number(work.heaviest_work) +
+                         ")",
+                     "max_backtest_work", config_.max_backtest_work,
+                     "rebalance less often, use a shorter window or fewer assets", "strategies");
   }
   auto response = service::RunBacktestRequest(*request);
   slot.Release();
