@@ -1,5 +1,5 @@
 // JSON codecs of the backtest model (docs/backtest.md, "Request and response"): the body of the
-// planned `POST /api/v1/backtest` and the summary.json of `pfopt backtest`.
+// `POST /api/v1/backtest` and the summary.json of `pfopt backtest`.
 //
 // Request:
 //   { "backtest_id": "optional label",

@@ -1,5 +1,5 @@
 // The backtest request and response model (docs/backtest.md): what `pfopt backtest` and the
-// planned `POST /api/v1/backtest` take and give. A request is a price table, strategies (each an
+// `POST /api/v1/backtest` take and give. A request is a price table, strategies (each an
 // OptimizationRequest applied at every rebalance through the one request path, or a built-in
 // equal-weight / buy-and-hold rule) and the simulation settings (pfopt::BacktestOptions). JSON
 // codecs are in backtest_json.h; running one is backtest_service.h.

@@ -35,7 +35,7 @@ inline int ExitCodeFor(OptimizationStatus status) {
 }
 
 // A backtest that ran: 0 if every rebalance of every strategy was solved, 1 if some failed
-// (the results are complete; the failed rebalances kept their drifted weights). The planned
+// (the results are complete; the failed rebalances kept their drifted weights). The
 // POST /api/v1/backtest answers 200 either way, with the failures in the body.
 inline int ExitCodeForBacktest(long long failed_rebalances) {
   return failed_rebalances == 0 ? kExitSolved : kExitUnsolved;

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <thread>
 
 #include "pfopt/core/enum_names.h"
+#include "services/common/backtest_json.h"
+#include "services/common/backtest_service.h"
 #include "services/common/embedded_file.h"
 #include "services/common/error_mapping.h"
 #include "services/common/json_parse.h"
@@ -128,6 +132,8 @@ const Route kRoutes[] = {
     {"POST", "/api/v1/frontier",
      [](ApiHandlers& h, const RouteRequest& r) { return h.Frontier(r.body, r.query, r.deadline); },
      true},
+    {"POST", "/api/v1/backtest",
+     [](ApiHandlers& h, const RouteRequest& r) { return h.Backtest(r.body, r.deadline); }, true},
     {"GET", "/api/v1/optimization/{portfolio_id}/latest", &WithPortfolio<&ApiHandlers::Latest>,
      true},
     {"GET", "/api/v1/optimization/{portfolio_id}/history",
@@ -148,9 +154,83 @@ const Route kRoutes[] = {
     {"GET", "/metrics", [](ApiHandlers& h, const RouteRequest&) { return h.MetricsText(); }, false},
 };
 
+// Work units of one optimisation besides n^2 (L + n): the fixed cost of a request through the
+// request path (about 0.1 ms here, as much as 20 assets over a 250-row window).
+constexpr double kOptimizationOverhead = 1e5;
+
+// The calendar bucket of a period label for monthly ("YYYY-MM") or quarterly ("YYYY" + quarter)
+// rebalancing; a label that is not a date is its own bucket (the engine rejects it later).
+std::string ScheduleBucket(const std::string& label, bool quarterly) {
+  if (label.size() < 7 || label[4] != '-' || !std::isdigit(static_cast<unsigned char>(label[5])) ||
+      !std::isdigit(static_cast<unsigned char>(label[6]))) {
+    return label;
+  }
+  if (!quarterly) return label.substr(0, 7);
+  const int month = (label[5] - '0') * 10 + (label[6] - '0');
+  return label.substr(0, 4) + static_cast<char>('0' + (month - 1) / 3);
+}
+
+// The most rebalances `options`' schedule can make over rows first..rows-1 of `periods`.
+double RebalanceBound(const std::vector<std::string>& periods, std::size_t first,
+                      const BacktestOptions& options) {
+  if (first >= periods.size()) return 0.0;
+  const double span = static_cast<double>(periods.size() - first);
+  switch (options.rebalance) {
+    case RebalanceSchedule::kPeriodic:
+      return 1.0 +
+             std::floor(span / static_cast<double>(std::max<Index>(1, options.rebalance_every)));
+    case RebalanceSchedule::kMonthly:
+    case RebalanceSchedule::kQuarterly: {
+      const bool quarterly = options.rebalance == RebalanceSchedule::kQuarterly;
+      double count = 1.0;  // the start
+      std::string previous = ScheduleBucket(periods[first], quarterly);
+      for (std::size_t t = first + 1; t < periods.size(); ++t) {
+        std::string bucket = ScheduleBucket(periods[t], quarterly);
+        if (bucket != previous) count += 1.0;
+        previous = std::move(bucket);
+      }
+      return count;
+    }
+    case RebalanceSchedule::kDrift:
+    case RebalanceSchedule::kNever:
+      return span;
+  }
+  return span;
+}
+
 }  // namespace
 
 std::span<const Route> ApiRoutes() { return kRoutes; }
+
+BacktestWork EstimateBacktestWork(const service::BacktestRequest& request) {
+  BacktestWork out;
+  const BacktestOptions& o = request.settings;
+  const std::vector<std::string>& periods = request.prices.periods;
+  const double rows = static_cast<double>(periods.size());
+  const double columns = static_cast<double>(request.prices.assets.size());
+  const std::size_t first = static_cast<std::size_t>(std::max<Index>(0, o.window));
+  const double window_rows =
+      o.window_type == WindowType::kExpanding
+          ? rows
+          : std::min(rows, static_cast<double>(std::max<Index>(0, o.window)));
+  const double rebalances = RebalanceBound(periods, first, o);
+  for (std::size_t s = 0; s < request.strategies.size(); ++s) {
+    const service::BacktestStrategySpec& spec = request.strategies[s];
+    if (spec.type != service::BacktestStrategyType::kOptimization) {
+      out.cells += rows * (spec.assets.empty() ? columns : static_cast<double>(spec.assets.size()));
+      continue;
+    }
+    const double n = static_cast<double>(spec.request.strategies.size());
+    out.cells += rows * n;
+    const double work = rebalances * (n * n * (window_rows + n) + kOptimizationOverhead);
+    out.work += work;
+    if (work > out.heaviest_work) {
+      out.heaviest_work = work;
+      out.heaviest = s;
+    }
+  }
+  return out;
+}
 
 HttpReply ErrorReply(const Error& error) {
   HttpReply reply = JsonReply(service::HttpStatusFor(error.code()), service::ErrorToJson(error));
@@ -179,6 +259,11 @@ ApiHandlers::Outcome ApiHandlers::ErrorOutcome(const Error& error) {
   out.body = service::ErrorToJson(error);
   out.error_code = std::string(ToString(error.code()));
   return out;
+}
+
+HttpReply ApiHandlers::Saturated() {
+  return Reply(
+      ErrorOutcome(Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
 }
 
 HttpReply ApiHandlers::Reply(Outcome outcome) {
@@ -262,8 +347,7 @@ HttpReply ApiHandlers::OptimizeBatch(std::string_view body, Deadline deadline) {
   {
     SolveSlot slot(solve_slots_.get(), deadline, &metrics_->solves_in_progress());
     if (!slot.acquired()) {
-      return Reply(
-          ErrorOutcome(Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
+      return Saturated();
     }
     auto parsed = service::ParseJson(body);
     if (!parsed) {
@@ -339,8 +423,7 @@ HttpReply ApiHandlers::Frontier(std::string_view body,
   if (!points) return ErrorReply(points.error());
   SolveSlot slot(solve_slots_.get(), deadline, &metrics_->solves_in_progress());
   if (!slot.acquired()) {
-    return Reply(
-        ErrorOutcome(Error(ErrorCode::kUnavailable, "the service is saturated; retry later")));
+    return Saturated();
   }
   auto request = service::ParseOptimizationRequest(body);
   if (!request) return ErrorReply(request.error());
@@ -371,6 +454,46 @@ HttpReply ApiHandlers::Frontier(std::string_view body,
                {"points", std::move(list)}};
   if (!frontier->warnings.empty()) out["warnings"] = frontier->warnings;
   return JsonReply(service::HttpStatusFor(frontier->status), out);
+}
+
+HttpReply ApiHandlers::Backtest(std::string_view body, Deadline deadline) {
+  SolveSlot slot(solve_slots_.get(), deadline, &metrics_->solves_in_progress());
+  if (!slot.acquired()) return Saturated();
+  auto request = service::ParseBacktestRequest(body);
+  if (!request) return ErrorReply(request.error());
+  const BacktestWork work = EstimateBacktestWork(*request);
+  auto number = [](double x) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.3g", x);
+    return std::string(buffer);
+  };
+  auto too_large = [&](const std::string& what, const char* setting, long long limit,
+                       const char* advice, const char* field) {
+    return ErrorReply(Error(ErrorCode::kResourceExhausted,
+                            what + "; this service accepts at most " +
+                                number(static_cast<double>(limit)) + " (setting " + setting +
+                                "): " + advice + ", or split the strategies over several requests",
+                            field));
+  };
+  if (work.cells > static_cast<double>(config_.max_backtest_cells)) {
+    return too_large("the backtest has " + number(work.cells) +
+                         " cells (price rows x the assets of each strategy, summed)",
+                     "max_backtest_cells", config_.max_backtest_cells,
+                     "send fewer periods or assets", "prices");
+  }
+  if (work.work > static_cast<double>(config_.max_backtest_work)) {
+    return too_large("the backtest's optimisations are estimated at " + number(work.work) +
+                         " work units (rebalances x (assets^2 x (window + assets) + 10^5), "
+                         "summed over the OPTIMIZATION strategies; strategies[" +
+                         std::to_string(work.heaviest) + "] alone " + number(work.heaviest_work) +
+                         ")",
+                     "max_backtest_work", config_.max_backtest_work,
+                     "rebalance less often, use a shorter window or fewer assets", "strategies");
+  }
+  auto response = service::RunBacktestRequest(*request);
+  slot.Release();
+  if (!response) return ErrorReply(response.error());
+  return JsonReply(200, service::BacktestResponseToJson(*response, request->include_series));
 }
 
 HttpReply ApiHandlers::Latest(const std::string& portfolio_id) {

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pfopt/core/error.h"
+#include "services/common/backtest_request.h"
 #include "services/common/request.h"
 #include "services/rest/metrics.h"
 #include "services/rest/service_config.h"
@@ -61,6 +62,24 @@ std::span<const Route> ApiRoutes();
 // The error body {"error": {"code", "message", "field"}} with the status of error_mapping.h.
 HttpReply ErrorReply(const Error& error);
 
+// What a backtest asks of the service, as the limits max_backtest_cells and max_backtest_work
+// count it (docs/service.md, "Backtests"), known before it runs.
+struct BacktestWork {
+  // Price rows x the universe size of each strategy (its request's strategies, or its assets,
+  // or every column), summed over the strategies.
+  double cells = 0.0;
+  // Summed over the OPTIMIZATION strategies: R x (n^2 x (L + n) + 10^5), with n its assets, L
+  // the rows
+  // of an estimation window (`window`, or every row for an expanding window) and R the most
+  // rebalances its schedule can make over the table after the first window (one per month or
+  // quarter change, one per `rebalance_every` rows, one per row for DRIFT and NEVER, which
+  // retry while in cash), plus the start.
+  double work = 0.0;
+  std::size_t heaviest = 0;  // the strategy with the most work
+  double heaviest_work = 0.0;
+};
+BacktestWork EstimateBacktestWork(const service::BacktestRequest& request);
+
 class ApiHandlers {
  public:
   // What the service adds to /healthz and /metrics about event delivery.
@@ -80,6 +99,9 @@ class ApiHandlers {
   HttpReply OptimizeBatch(std::string_view body, Deadline deadline);
   HttpReply Frontier(std::string_view body, const std::map<std::string, std::string>& query,
                      Deadline deadline);
+  // POST /api/v1/backtest: a BacktestRequest (services/common/backtest_json.h) run through
+  // service::RunBacktestRequest, answered with its summary (and series); not stored.
+  HttpReply Backtest(std::string_view body, Deadline deadline);
   HttpReply Latest(const std::string& portfolio_id);
   HttpReply History(const std::string& portfolio_id,
                     const std::map<std::string, std::string>& query);
@@ -105,6 +127,7 @@ class ApiHandlers {
                   Deadline deadline);
   Outcome ErrorOutcome(const Error& error);
   HttpReply Reply(Outcome outcome);
+  HttpReply Saturated();  // 503 with Retry-After: no solve slot freed up before the deadline
 
   ServiceConfig config_;
   Storage* storage_;

@@ -13,6 +13,10 @@
 #include <sstream>
 #include <thread>
 
+#include "pfopt/data/table.h"
+#include "services/common/backtest_json.h"
+#include "services/common/backtest_service.h"
+#include "services/common/request_json.h"
 #include "services/rest/handlers.h"
 #include "services/rest/service.h"
 #include "services/rest/testing/test_databases.h"
@@ -49,6 +53,66 @@ json HistoryRequest(const std::string& portfolio, int n, int periods) {
     strategies.push_back({{"id", "s" + std::to_string(i)}, {"returns", returns}});
   }
   return json{{"portfolio_id", portfolio}, {"strategies", strategies}};
+}
+
+std::string ReadSource(const std::string& relative) {
+  std::ifstream file(PFOPT_SOURCE_DIR "/" + relative);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// A backtest answer without its wall-clock times (which differ between two runs).
+json WithoutTimes(json body) {
+  body.erase("run_time_ms");
+  for (json& strategy : body["strategies"]) {
+    strategy.erase("allocation_time_ms");
+    if (!strategy.contains("series")) continue;
+    for (json& rebalance : strategy["series"]["rebalances"]) rebalance.erase("time_ms");
+  }
+  return body;
+}
+
+// What the request path (the one `pfopt backtest` runs) answers, as the endpoint encodes it.
+json ExpectedBacktest(const service::BacktestRequest& request) {
+  auto response = service::RunBacktestRequest(request);
+  EXPECT_TRUE(response) << response.error().ToString();
+  if (!response) return json();
+  return json::parse(service::BacktestResponseToJson(*response, request.include_series).dump());
+}
+
+// The CLI's worked example (docs/backtest.md) on 2006..2010 of examples/data/stock_prices.csv:
+// its two strategy files, equal weight and buy and hold, as `pfopt backtest` builds them.
+service::BacktestRequest StockPricesBacktest() {
+  service::BacktestRequest request;
+  auto table = ReadTableCsv(PFOPT_SOURCE_DIR "/examples/data/stock_prices.csv");
+  EXPECT_TRUE(table) << table.error().ToString();
+  if (!table) return request;
+  std::vector<Index> rows;
+  for (std::size_t t = 0; t < table->periods.size(); ++t) {
+    if (table->periods[t] >= "2006-01-01" && table->periods[t] <= "2010-12-31") {
+      rows.push_back(static_cast<Index>(t));
+      request.prices.periods.push_back(table->periods[t]);
+    }
+  }
+  request.prices.assets = table->assets;
+  request.prices.values.resize(static_cast<Index>(rows.size()), table->values.cols());
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    request.prices.values.row(static_cast<Index>(r)) = table->values.row(rows[r]);
+  }
+  for (const char* file :
+       {"examples/backtest/max_sharpe.json", "examples/backtest/min_volatility.json"}) {
+    auto parsed = service::ParseOptimizationRequest(ReadSource(file));
+    EXPECT_TRUE(parsed) << file;
+    if (parsed) request.strategies.push_back({.request = std::move(*parsed)});
+  }
+  request.strategies.push_back({.type = service::BacktestStrategyType::kEqualWeight});
+  request.strategies.push_back({.type = service::BacktestStrategyType::kBuyAndHold});
+  request.settings.window = 252;
+  request.settings.rebalance = RebalanceSchedule::kMonthly;
+  request.settings.cost_bps = 10.0;
+  request.settings.risk_free_rate = 0.02;
+  return request;
 }
 
 class ServiceFixture {
@@ -369,6 +433,147 @@ TEST_P(RestApiTest, HealthMetricsAndTheOpenApiDocument) {
   EXPECT_EQ(openapi.text, text.str());
 }
 
+TEST_P(RestApiTest, BacktestEqualsTheRequestPathNumberForNumber) {
+  const service::BacktestRequest request = StockPricesBacktest();
+  ASSERT_EQ(request.prices.periods.size(), 1259u);
+  const json expected = ExpectedBacktest(request);
+  const Reply reply =
+      Send("POST", "/api/v1/backtest", service::BacktestRequestToJson(request).dump());
+  ASSERT_EQ(reply.status, 200) << reply.text.substr(0, 2000);
+  // Every metric, every failure, every wealth, return, weight and rebalance record.
+  EXPECT_EQ(WithoutTimes(reply.body), WithoutTimes(expected));
+  const json& strategies = reply.body["strategies"];
+  ASSERT_EQ(strategies.size(), 4u);
+  EXPECT_EQ(strategies[0]["name"], "max_sharpe");
+  EXPECT_EQ(strategies[3]["name"], "buy_and_hold");
+  EXPECT_EQ(reply.body["periods"], reply.body["strategies"][2]["series"]["dates"].size());
+  EXPECT_EQ(strategies[1]["series"]["weights"][0].size(), 20u);
+  // Some rebalances of max Sharpe fail in late 2008 (no window return above the risk-free
+  // rate): still 200, each failure with its date, status and reason, as the CLI reports them.
+  EXPECT_GT(strategies[0]["failed_rebalances"].get<int>(), 0);
+  ASSERT_EQ(strategies[0]["failures"].size(),
+            strategies[0]["failed_rebalances"].get<std::size_t>());
+  for (const json& failure : strategies[0]["failures"]) {
+    EXPECT_EQ(failure["date"].get<std::string>().substr(0, 3), "200") << failure;
+    EXPECT_FALSE(failure["message"].get<std::string>().empty()) << failure;
+    EXPECT_NE(failure["status"], "optimal") << failure;
+  }
+  EXPECT_EQ(strategies[1]["failed_rebalances"], 0);
+  // The committed curl example (docs/service.md): summary only, equal to the request path too.
+  const std::string example = ReadSource("examples/backtest/service_request.json");
+  auto parsed = service::ParseBacktestRequest(example);
+  ASSERT_TRUE(parsed) << parsed.error().ToString();
+  const Reply summary = Send("POST", "/api/v1/backtest", example);
+  ASSERT_EQ(summary.status, 200) << summary.text;
+  EXPECT_EQ(WithoutTimes(summary.body), WithoutTimes(ExpectedBacktest(*parsed)));
+  EXPECT_EQ(summary.body["backtest_id"], "six_stocks_min_volatility");
+  EXPECT_FALSE(summary.body["strategies"][0].contains("series"));
+  // Backtests are not stored: no result, no event.
+  EXPECT_EQ(Send("GET", "/api/v1/events").body["events"].size(), 0u);
+  EXPECT_EQ(Send("GET", "/api/v1/optimization/max_sharpe/latest").status, 404);
+  const Reply metrics = Send("GET", "/metrics");
+  EXPECT_NE(metrics.text.find("pfopt_http_requests_total{route=\"/api/v1/backtest\",method="
+                              "\"POST\",status=\"200\"} 2"),
+            std::string::npos)
+      << metrics.text;
+}
+
+TEST_P(RestApiTest, BacktestErrorsNameTheField) {
+  const json base = json::parse(ReadSource("examples/backtest/service_request.json"));
+  const std::string path = "/api/v1/backtest";
+  auto expect_invalid = [&](const json& body, const std::string& field) {
+    ExpectError(Post(path, body), 400, "INVALID_ARGUMENT", field);
+  };
+  ExpectError(Send("POST", path, R"({"prices": )"), 400, "PARSE_ERROR");
+  ExpectError(Send("POST", path, ""), 400, "PARSE_ERROR");
+  expect_invalid(json::array(), "");
+  json body = base;
+  body["setings"] = json::object();
+  expect_invalid(body, "setings");
+  body = base;
+  body["settings"]["cost_bsp"] = 10;
+  expect_invalid(body, "settings.cost_bsp");
+  body = base;
+  body["prices"]["index"][5] = body["prices"]["index"][3];  // dates not increasing
+  expect_invalid(body, "prices.index[5]");
+  body = base;
+  body["prices"]["data"][3][1] = "NaN";
+  expect_invalid(body, "prices.data[3][1]");
+  body = base;
+  body["prices"]["data"][3][1] = -1.5;
+  expect_invalid(body, "prices.data[3][1]");
+  body = base;
+  body["prices"]["data"][2].erase(0);
+  expect_invalid(body, "prices.data[2]");
+  body = base;
+  body["prices_csv"] = "date,AAPL\n2018-01-02,1\n";
+  expect_invalid(body, "prices");
+  body = base;
+  body["strategies"][0]["request"]["strategies"][2]["id"] = "MSFT";  // not a price column
+  expect_invalid(body, "strategies[0].request.strategies[2].id");
+  body = base;
+  body["strategies"][0]["request"]["strategies"][0]["returns"] = {0.01, 0.02};
+  expect_invalid(body, "strategies[0].request.strategies[0].returns");
+  body = base;
+  body["strategies"][0]["request"]["objective"] = "BEST";
+  expect_invalid(body, "strategies[0].request.objective");
+  body = base;
+  body["strategies"][1]["request"] = body["strategies"][0]["request"];  // EQUAL_WEIGHT
+  expect_invalid(body, "strategies[1].request");
+  body = base;
+  body["strategies"] = json::array();
+  expect_invalid(body, "strategies");
+  body = base;
+  body["settings"]["window"] = 600;  // the table has 572 rows
+  expect_invalid(body, "settings.window");
+  body = base;
+  body["settings"]["rebalance"] = "WEEKLY";
+  expect_invalid(body, "settings.rebalance");
+  body = base;
+  body["settings"]["cost_bps"] = "10";
+  expect_invalid(body, "settings.cost_bps");
+  body = base;
+  body["include_series"] = "yes";
+  expect_invalid(body, "include_series");
+  // The default work limit refuses a drift-rebalanced, expanding-window backtest over the whole
+  // 20-stock table (~2e10 work units) before running it.
+  service::BacktestRequest heavy;
+  auto table = ReadTableCsv(PFOPT_SOURCE_DIR "/examples/data/stock_prices.csv");
+  ASSERT_TRUE(table);
+  heavy.prices = std::move(*table);
+  auto minvol =
+      service::ParseOptimizationRequest(ReadSource("examples/backtest/min_volatility.json"));
+  ASSERT_TRUE(minvol);
+  heavy.strategies.push_back({.request = std::move(*minvol)});
+  heavy.settings.rebalance = RebalanceSchedule::kDrift;
+  heavy.settings.window_type = WindowType::kExpanding;
+  const Reply refused = Send("POST", path, service::BacktestRequestToJson(heavy).dump());
+  ExpectError(refused, 413, "RESOURCE_EXHAUSTED", "strategies");
+  EXPECT_NE(refused.body["error"]["message"].get<std::string>().find("max_backtest_work"),
+            std::string::npos);
+  // Nothing above was a 5xx.
+  EXPECT_EQ(Send("GET", "/metrics").text.find("status=\"5"), std::string::npos);
+}
+
+TEST_P(RestApiTest, BacktestLimitsAreConfigurable) {
+  const std::string example = ReadSource("examples/backtest/service_request.json");
+  // 572 rows x (6 + 6 + 6) assets = 10296 cells.
+  ServiceConfig config;
+  config.max_backtest_cells = 10296;
+  Start(config);
+  EXPECT_EQ(Send("POST", "/api/v1/backtest", example).status, 200);
+  config.max_backtest_cells = 10295;
+  Start(config);
+  const Reply cells = Send("POST", "/api/v1/backtest", example);
+  ExpectError(cells, 413, "RESOURCE_EXHAUSTED", "prices");
+  EXPECT_NE(cells.body["error"]["message"].get<std::string>().find("max_backtest_cells"),
+            std::string::npos);
+  config = ServiceConfig{};
+  config.max_backtest_work = 1000;
+  Start(config);
+  ExpectError(Send("POST", "/api/v1/backtest", example), 413, "RESOURCE_EXHAUSTED", "strategies");
+}
+
 TEST_P(RestApiTest, ApiKeyIsRequiredWhenSet) {
   ServiceConfig config;
   config.api_key = "s3cret-key";
@@ -384,6 +589,11 @@ TEST_P(RestApiTest, ApiKeyIsRequiredWhenSet) {
             200);
   EXPECT_EQ(Send("GET", "/api/v1/optimization/k/latest", "", {{"X-API-Key", "s3cret-key"}}).status,
             200);
+  const std::string backtest = ReadSource("examples/backtest/service_request.json");
+  ExpectError(Send("POST", "/api/v1/backtest", backtest), 401, "UNAUTHENTICATED");
+  ExpectError(Send("POST", "/api/v1/backtest", backtest, {{"X-API-Key", "wrong"}}), 401,
+              "UNAUTHENTICATED");
+  EXPECT_EQ(Send("POST", "/api/v1/backtest", backtest, {{"X-API-Key", "s3cret-key"}}).status, 200);
   EXPECT_EQ(Send("GET", "/healthz").status, 200);  // probes need no key
   const Reply metrics = Send("GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);

@@ -13,6 +13,7 @@
 
 #include "services/common/error_mapping.h"
 #include "services/rest/events/event.h"
+#include "services/rest/handlers.h"
 #include "services/rest/metrics.h"
 #include "services/rest/service_config.h"
 #include "services/rest/time_util.h"
@@ -182,6 +183,50 @@ TEST(ErrorMapping, ClientErrorsAreNever5xx) {
   EXPECT_EQ(HttpStatusFor(OptimizationStatus::kOptimalInaccurate), 200);
   EXPECT_EQ(HttpStatusFor(OptimizationStatus::kInfeasible), 422);
   EXPECT_EQ(HttpStatusFor(OptimizationStatus::kUnbounded), 422);
+}
+
+// The work of a backtest as its limits count it, worked out by hand on a small table.
+TEST(BacktestWork, CountsCellsAndOptimisationWork) {
+  service::BacktestRequest request;
+  request.prices.periods = {"2020-01-30", "2020-01-31", "2020-02-03", "2020-02-28",
+                            "2020-03-02", "2020-04-01", "2020-07-01", "2020-07-02"};
+  request.prices.assets = {"a", "b", "c"};
+  request.prices.values = Matrix::Ones(8, 3);
+  service::OptimizationRequest two, three;
+  two.strategies = {{.id = "a"}, {.id = "b"}};
+  three.strategies = {{.id = "a"}, {.id = "b"}, {.id = "c"}};
+  request.strategies = {{.request = two},
+                        {.type = service::BacktestStrategyType::kEqualWeight},
+                        {.type = service::BacktestStrategyType::kBuyAndHold, .assets = {"a"}},
+                        {.request = three}};
+  const double kOverhead = 1e5;  // per optimisation
+  request.settings.window = 2;   // the first rebalance can be at row 2 (2020-02-03)
+  // Cells: 8 rows x (2 + 3 + 1 + 3).
+  // Monthly from row 2: Feb, Feb, Mar, Apr, Jul, Jul -> the start + 3 month changes = 4
+  // rebalances; work 4 x (2^2 x (2 + 2) + 10^5) + 4 x (3^2 x (2 + 3) + 10^5).
+  request.settings.rebalance = RebalanceSchedule::kMonthly;
+  BacktestWork work = EstimateBacktestWork(request);
+  EXPECT_EQ(work.cells, 72.0);
+  EXPECT_EQ(work.work, 64.0 + 180.0 + 8.0 * kOverhead);
+  EXPECT_EQ(work.heaviest, 3u);
+  EXPECT_EQ(work.heaviest_work, 180.0 + 4.0 * kOverhead);
+  // Quarterly: Q1, Q1, Q1, Q2, Q3, Q3 -> 3 rebalances.
+  request.settings.rebalance = RebalanceSchedule::kQuarterly;
+  EXPECT_EQ(EstimateBacktestWork(request).work, 3.0 * (16.0 + 45.0 + 2.0 * kOverhead));
+  // Periodic every 4 over the 6 rows from row 2: rows 2 and 6 -> 2.
+  request.settings.rebalance = RebalanceSchedule::kPeriodic;
+  request.settings.rebalance_every = 4;
+  EXPECT_EQ(EstimateBacktestWork(request).work, 2.0 * (16.0 + 45.0 + 2.0 * kOverhead));
+  // Drift (and never, which retries while in cash): every row from row 2 -> 6.
+  request.settings.rebalance = RebalanceSchedule::kDrift;
+  EXPECT_EQ(EstimateBacktestWork(request).work, 6.0 * (16.0 + 45.0 + 2.0 * kOverhead));
+  // An expanding window estimates from up to all 8 rows.
+  request.settings.window_type = WindowType::kExpanding;
+  EXPECT_EQ(EstimateBacktestWork(request).work, 6.0 * (4.0 * 10.0 + 9.0 * 11.0 + 2.0 * kOverhead));
+  // A window longer than the table: nothing to rebalance.
+  request.settings.window = 20;
+  EXPECT_EQ(EstimateBacktestWork(request).work, 0.0);
+  EXPECT_EQ(EstimateBacktestWork(request).cells, 72.0);
 }
 
 }  // namespace

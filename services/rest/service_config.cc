@@ -140,6 +140,14 @@ const std::vector<ConfigOption>& Table() {
                  &ServiceConfig::shutdown_grace_seconds),
       BoolOption("access_log", "PFOPT_ACCESS_LOG", "one line per request on stderr",
                  &ServiceConfig::access_log),
+      IntOption("max_backtest_cells", "PFOPT_MAX_BACKTEST_CELLS",
+                "most price rows x strategy assets (summed over strategies) in one backtest "
+                "(413 above)",
+                &ServiceConfig::max_backtest_cells),
+      IntOption("max_backtest_work", "PFOPT_MAX_BACKTEST_WORK",
+                "most optimisation work in one backtest: rebalances x (assets^2 x (window + "
+                "assets) + 10^5), summed over its optimisation strategies (413 above)",
+                &ServiceConfig::max_backtest_work),
   };
   return table;
 }
@@ -215,6 +223,8 @@ Status ServiceConfig::Validate() const {
   if (db_write_batch < 1) return bad("db_write_batch", "must be >= 1");
   if (!(shutdown_grace_seconds >= 0.0)) return bad("shutdown_grace_seconds", "must be >= 0");
   if (kafka_topic.empty()) return bad("kafka_topic", "must not be empty");
+  if (max_backtest_cells < 1) return bad("max_backtest_cells", "must be >= 1");
+  if (max_backtest_work < 1) return bad("max_backtest_work", "must be >= 1");
   return Ok();
 }
 

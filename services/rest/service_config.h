@@ -36,6 +36,13 @@ struct ServiceConfig {
   int db_write_batch = 256;              // writes committed per transaction at most (group commit)
   double shutdown_grace_seconds = 10.0;  // how long in-flight work may take after SIGTERM
   bool access_log = false;               // one line per request on stderr
+  // POST /api/v1/backtest (docs/service.md, "Backtests"): the most work one backtest may ask
+  // for; more gets 413. Cells: price rows x the assets of every strategy, summed (memory, the
+  // simulation, and the size of the series in the answer). Work: summed over the OPTIMIZATION
+  // strategies, (most rebalances its schedule can make) x (assets^2 x (estimation rows + assets)
+  // + 10^5).
+  long long max_backtest_cells = 1'000'000;
+  long long max_backtest_work = 10'000'000'000;
 
   Status Validate() const;
   // Effective settings, one "name = value" per line, the API key shown as "(set)".
