@@ -45,7 +45,8 @@ def main():
             print(f, "-")
             continue
         h = common.copy()
-        h.update(command_of[f].encode())
+        # The command with this checkout's path taken out: clones share the cache.
+        h.update(command_of[f].replace(root, "<root>").encode())
         for d in sorted(set(deps_of[rel])):
             full = os.path.normpath(d if os.path.isabs(d) else os.path.join(build, d))
             full = os.path.abspath(full)
