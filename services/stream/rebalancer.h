@@ -168,7 +168,6 @@ class Rebalancer {
   Status assign_status_;        // an error inside Assign (reported by the loop)
   int64_t ticks_ = 0, messages_ = 0, skipped_ = 0, dead_letters_ = 0, publish_errors_ = 0,
           checkpoints_ = 0, checkpoint_us_ = 0, alerts_ = 0;
-  int64_t dead_letters_logged_ = 0;
   nlohmann::ordered_json final_state_;  // taken before leaving the group
   mutable std::mutex snapshot_mutex_;
   std::vector<std::pair<std::string, int64_t>> snapshot_;

@@ -42,7 +42,7 @@ struct Message {
 struct TopicPartition {
   Topic topic = Topic::kPrices;
   int32_t partition = 0;
-  auto operator<=>(const TopicPartition&) const = default;
+  auto operator<=>(const TopicPartition&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 struct ProducerOptions {

@@ -100,12 +100,24 @@ class KafkaBus::KafkaProducer final : public Producer {
     }
     const std::string& name = options_.topics[topic];
     for (;;) {
+      // rd_kafka_produceva: the producev fields as an array (no GNU statement expressions).
+      rd_kafka_vu_t fields[5];
+      fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+      fields[0].u.cstr = name.c_str();
+      fields[1].vtype = RD_KAFKA_VTYPE_KEY;
+      fields[1].u.mem.ptr = const_cast<char*>(key.data());
+      fields[1].u.mem.size = key.size();
+      fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
+      fields[2].u.mem.ptr = const_cast<char*>(value->data());
+      fields[2].u.mem.size = value->size();
+      fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+      fields[3].u.i = RD_KAFKA_MSG_F_COPY;
+      fields[4].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+      fields[4].u.i64 = timestamp_ms;
+      rd_kafka_error_t* error = rd_kafka_produceva(rk_, fields, 5);
       const rd_kafka_resp_err_t err =
-          rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(name.c_str()),
-                            RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(value->data()), value->size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
+          error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
+      if (error != nullptr) rd_kafka_error_destroy(error);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk_, 50);  // back-pressure: wait for deliveries

@@ -237,7 +237,8 @@ void MetricsStage::Process(const Message& message, Emitter& out) {
   state.last_return = metrics.expected_return;
   state.last_risk = metrics.risk;
   ++emitted_;
-  out.Emit(Topic::kMetrics, id, metrics.timestamp_ms, std::move(metrics), message.trace_ns);
+  const int64_t timestamp_ms = metrics.timestamp_ms;  // read before the record is moved
+  out.Emit(Topic::kMetrics, id, timestamp_ms, std::move(metrics), message.trace_ns);
 }
 
 std::string MetricsStage::Save(int32_t partition) const {

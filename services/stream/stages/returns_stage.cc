@@ -98,8 +98,9 @@ Status ReturnsStage::Open(int32_t partition, int32_t num_partitions,
     }
     if (!in.AtEnd()) return fail();
     // A ticker dropped from the configuration leaves entries to forget.
-    for (auto& [window, ids] : state.windows) {
-      std::erase_if(ids, [&](int32_t id) {
+    for (auto& entry : state.windows) {
+      const auto window = entry.first;  // a plain variable: lambdas may capture it
+      std::erase_if(entry.second, [&](int32_t id) {
         const auto& open = state.tickers[static_cast<std::size_t>(id)].open;
         return std::none_of(open.begin(), open.end(),
                             [&](const OpenWindow& w) { return w.window == window; });
@@ -218,7 +219,7 @@ void ReturnsStage::CloseWindows(int32_t partition, PartitionState& state, int64_
       marker.window_end_ms = 0;
       marker.watermark_ms = state.watermark_ms;
       ++markers_;
-      out.Emit(Topic::kWindowReturns, marker.portfolio_id, state.watermark_ms, std::move(marker),
+      out.Emit(Topic::kWindowReturns, portfolio_ids_[p], state.watermark_ms, std::move(marker),
                trace_ns);
       continue;
     }

@@ -279,7 +279,8 @@ void StatisticsStage::Publish(Topic topic, const PortfolioState& state, int64_t 
   stats.portfolio_id = state.config->id;
   stats.assets = state.config->tickers;
   stats.mean = state.moments->mean();
-  out.Emit(topic, stats.portfolio_id, timestamp_ms, std::move(stats), trace_ns);
+  const std::string& key = state.config->id;  // not stats.portfolio_id: stats is moved below
+  out.Emit(topic, key, timestamp_ms, std::move(stats), trace_ns);
 }
 
 std::string StatisticsStage::Save(int32_t partition) const {

@@ -3,8 +3,11 @@
 #ifndef PFOPT_SERVICES_STREAM_TESTING_STREAM_TEST_SUPPORT_H_
 #define PFOPT_SERVICES_STREAM_TESTING_STREAM_TEST_SUPPORT_H_
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "services/stream/portfolio_config.h"
@@ -23,6 +26,17 @@ class RecordingEmitter final : public Emitter {
  public:
   void Emit(Topic topic, const std::string& key, int64_t timestamp_ms, Record record,
             int64_t) override {
+    // Every portfolio record is keyed by its portfolio (the partitioning of docs/streaming.md).
+    std::visit(
+        [&](const auto& r) {
+          if constexpr (requires { r.portfolio_id; }) {
+            if (key != r.portfolio_id) {
+              ADD_FAILURE() << "record of portfolio '" << r.portfolio_id << "' emitted with key '"
+                            << key << "'";
+            }
+          }
+        },
+        record);
     emitted.push_back({topic, key, timestamp_ms, std::move(record)});
   }
   void Reject(const Message& message, const std::string& reason) override {
