@@ -9,32 +9,19 @@
 #include "pfopt/optimize/black_litterman.h"
 #include "services/common/optimization_service.h"
 #include "services/common/request_json.h"
+#include "services/common/testing/stock_request.h"
 #include "support/reference_data.h"
 
 namespace pfopt::service {
 namespace {
+
+using testing::StockRequest;
 
 using testing::JsonMatrix;
 using testing::JsonVector;
 using testing::PypfoptReference;
 using testing::Tickers;
 using testing::TickerVector;
-
-// The 20-stock file as a request: one strategy per column with its price history.
-OptimizationRequest StockRequest(RequestMethod method, RequestObjective objective) {
-  const TimeSeriesTable& prices = testing::StockPrices();
-  OptimizationRequest request;
-  request.portfolio_id = "stocks";
-  request.method = method;
-  request.objective = objective;
-  for (Index j = 0; j < prices.num_assets(); ++j) {
-    StrategyDefinition s;
-    s.id = prices.assets[static_cast<std::size_t>(j)];
-    for (Index t = 0; t < prices.num_periods(); ++t) s.prices.push_back(prices.values(t, j));
-    request.strategies.push_back(std::move(s));
-  }
-  return request;
-}
 
 // The same strategies with the reference sample covariance given instead of histories.
 OptimizationRequest GivenCovarianceRequest(RequestMethod method, RequestObjective objective) {
@@ -86,7 +73,7 @@ TEST(AllocationModels, HierarchicalRiskParityFromPricesMatchesPyPortfolioOpt) {
   for (const char* linkage : {"single", "average", "complete", "ward"}) {
     SCOPED_TRACE(linkage);
     OptimizationRequest request =
-        StockRequest(RequestMethod::kHierarchicalRiskParity, RequestObjective::kRiskParity);
+        StockRequest(RequestObjective::kRiskParity, RequestMethod::kHierarchicalRiskParity);
     request.risk_parameters.hrp_linkage = linkage;
     auto response = RunOptimization(request);
     ASSERT_TRUE(response.has_value()) << response.error().ToString();
@@ -129,7 +116,7 @@ TEST(AllocationModels, RiskParityMethodAndObjectiveAgreeWithScipy) {
 // request path: prices, market caps, SPY returns for delta.
 TEST(AllocationModels, BlackLittermanFromPricesMatchesPyPortfolioOpt) {
   OptimizationRequest request =
-      StockRequest(RequestMethod::kBlackLitterman, RequestObjective::kMaxUtility);
+      StockRequest(RequestObjective::kMaxUtility, RequestMethod::kBlackLitterman);
   const nlohmann::json caps = testing::ReadJsonFile("tests/data/black_litterman/market_caps.json");
   for (auto& s : request.strategies) s.market_cap = caps[s.id].get<double>();
   RiskParameters& rp = request.risk_parameters;

@@ -6,25 +6,13 @@
 
 #include "pfopt/optimize/robust.h"
 #include "services/common/request_json.h"
+#include "services/common/testing/stock_request.h"
 #include "support/reference_data.h"
 
 namespace pfopt::service {
 namespace {
 
-// The 20-stock file as a request: one strategy per column with its price history.
-OptimizationRequest StockRequest(RequestObjective objective) {
-  const TimeSeriesTable& prices = testing::StockPrices();
-  OptimizationRequest request;
-  request.portfolio_id = "stocks";
-  request.objective = objective;
-  for (Index j = 0; j < prices.num_assets(); ++j) {
-    StrategyDefinition s;
-    s.id = prices.assets[static_cast<std::size_t>(j)];
-    for (Index t = 0; t < prices.num_periods(); ++t) s.prices.push_back(prices.values(t, j));
-    request.strategies.push_back(std::move(s));
-  }
-  return request;
-}
+using testing::StockRequest;
 
 OptimizationRequest Parse(const std::string& json) {
   auto request = ParseOptimizationRequest(json);
