@@ -123,18 +123,24 @@ class Reader {
         return Error("duplicate key '" + it->first + "' in an object");
       }
       if (!Value(&it->second, depth)) return false;
-      SkipSpace();
-      if (p_ == end_) return Error("unexpected end of input in an object, expected ',' or '}'");
-      if (*p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (*p_ == '}') {
-        ++p_;
-        return true;
-      }
-      return Error("expected ',' or '}' after an object member");
+      const Next next = AfterElement('}', "an object", "an object member");
+      if (next != Next::kElement) return next == Next::kClosed;
     }
+  }
+
+  // After an element of an array or object: ',' (another element follows) or the closing
+  // bracket (consumed); anything else, or the end of the input, is an error.
+  enum class Next { kElement, kClosed, kError };
+  Next AfterElement(char close, const char* container, const char* element) {
+    SkipSpace();
+    if (p_ == end_) {
+      Error(std::string("unexpected end of input in ") + container + ", expected ',' or '" + close +
+            "'");
+      return Next::kError;
+    }
+    if (*p_ == ',' || *p_ == close) return *p_++ == ',' ? Next::kElement : Next::kClosed;
+    Error(std::string("expected ',' or '") + close + "' after " + element);
+    return Next::kError;
   }
 
   bool Array(json* out, int depth) {
@@ -163,23 +169,16 @@ class Reader {
         } else {
           break;  // something else: an ordinary array from here on
         }
-        SkipSpace();
-        if (p_ == end_) return Error("unexpected end of input in an array, expected ',' or ']'");
-        if (*p_ == ',') {
-          ++p_;
-          continue;
+        const Next next = AfterElement(']', "an array", "an array element");
+        if (next == Next::kElement) continue;
+        if (next == Next::kError) return false;
+        if (numbers.size() >= options_.min_number_array) {
+          *out = json::binary({}, options_.number_arrays->size());
+          options_.number_arrays->push_back(std::move(numbers));
+        } else {
+          for (double x : numbers) array.push_back(std::isnan(x) ? json(nullptr) : json(x));
         }
-        if (*p_ == ']') {
-          ++p_;
-          if (numbers.size() >= options_.min_number_array) {
-            *out = json::binary({}, options_.number_arrays->size());
-            options_.number_arrays->push_back(std::move(numbers));
-          } else {
-            for (double x : numbers) array.push_back(std::isnan(x) ? json(nullptr) : json(x));
-          }
-          return true;
-        }
-        return Error("expected ',' or ']' after an array element");
+        return true;
       }
       for (double x : numbers) array.push_back(std::isnan(x) ? json(nullptr) : json(x));
     }
@@ -187,17 +186,8 @@ class Reader {
       SkipSpace();
       array.emplace_back();
       if (!Value(&array.back(), depth)) return false;
-      SkipSpace();
-      if (p_ == end_) return Error("unexpected end of input in an array, expected ',' or ']'");
-      if (*p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      return Error("expected ',' or ']' after an array element");
+      const Next next = AfterElement(']', "an array", "an array element");
+      if (next != Next::kElement) return next == Next::kClosed;
     }
   }
 

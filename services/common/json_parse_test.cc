@@ -109,6 +109,26 @@ TEST(ParseJson, ErrorsSayWhereAndWhat) {
   auto nan = ParseJson("[0.1, NaN]");
   ASSERT_FALSE(nan);
   EXPECT_NE(nan.error().message().find("NaN"), std::string::npos);
+  // A missing separator or an unclosed container, in objects, arrays and number arrays.
+  std::vector<std::vector<double>> arrays;
+  JsonParseOptions numbers;
+  numbers.number_arrays = &arrays;
+  const std::pair<const char*, const char*> separators[] = {
+      {R"({"a": 1 "b": 2})", "line 1, column 9: expected ',' or '}' after an object member"},
+      {R"({"a": [1, {"b": 2} 3]})",
+       "line 1, column 20: expected ',' or ']' after an array element"},
+      {R"([0.1, 0.2 0.3])", "line 1, column 11: expected ',' or ']' after an array element"},
+      {R"({"a": 1)", "unexpected end of input in an object, expected ',' or '}'"},
+      {R"([1, 2)", "unexpected end of input in an array, expected ',' or ']'"},
+  };
+  for (const auto& [text, message] : separators) {
+    for (const JsonParseOptions& options : {JsonParseOptions{}, numbers}) {
+      auto bad = ParseJson(text, options);
+      ASSERT_FALSE(bad) << text;
+      EXPECT_NE(bad.error().message().find(message), std::string::npos)
+          << text << ": " << bad.error().message();
+    }
+  }
 }
 
 TEST(ParseJson, NestingIsBounded) {
