@@ -182,19 +182,12 @@ bool MetricsStage::Align(PortfolioState& state) {
 }
 
 void MetricsStage::Process(const Message& message, Emitter& out) {
-  if (message.record == nullptr) {
-    ++rejected_;
-    out.Reject(message, "undecodable record: " + message.error);
-    return;
-  }
+  const std::string* portfolio =
+      PortfolioIdOfInput<PortfolioStats, PortfolioWeights>(message, out, "metrics", &rejected_);
+  if (portfolio == nullptr) return;
+  const std::string& id = *portfolio;
   const auto* stats = std::get_if<PortfolioStats>(message.record.get());
   const auto* weights = std::get_if<PortfolioWeights>(message.record.get());
-  if (stats == nullptr && weights == nullptr) {
-    ++rejected_;
-    out.Reject(message, "unexpected record type on an input of the metrics stage");
-    return;
-  }
-  const std::string& id = stats != nullptr ? stats->portfolio_id : weights->portfolio_id;
   auto found = states_.find(id);
   if (found == states_.end()) {
     ++rejected_;

@@ -100,9 +100,22 @@ TEST_F(MetricsStageTest, RejectsInconsistentAndUnknownInputs) {
   PortfolioWeights foreign = Weights(2);
   foreign.assets[0] = "XYZ";
   stage_.Process(MakeMessage(Topic::kWeights, "casablanca", foreign), out_);
-  ASSERT_EQ(out_.rejected.size(), 3u);
+  // An undecodable message and a record of another type.
+  Message undecodable;
+  undecodable.topic = Topic::kWeights;
+  undecodable.error = "bad Avro";
+  stage_.Process(undecodable, out_);
+  stage_.Process(MakeMessage(Topic::kWeights, "casablanca", PortfolioMetrics{}), out_);
+  ASSERT_EQ(out_.rejected.size(), 5u);
   EXPECT_NE(out_.rejected[1].second.find("unknown portfolio"), std::string::npos);
   EXPECT_NE(out_.rejected[2].second.find("lack"), std::string::npos);
+  EXPECT_EQ(out_.rejected[3].second, "undecodable record: bad Avro");
+  EXPECT_EQ(out_.rejected[4].second, "unexpected record type on an input of the metrics stage");
+  int64_t rejected = 0;
+  for (const auto& [name, value] : stage_.Counters()) {
+    if (name.find("rejected") != std::string::npos) rejected = value;
+  }
+  EXPECT_EQ(rejected, 5);
 }
 
 TEST_F(MetricsStageTest, RestoredStateKeepsTheDedupe) {

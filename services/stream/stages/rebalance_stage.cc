@@ -113,19 +113,12 @@ void RebalanceStage::PublishWeights(PortfolioState& state, const Vector& weights
 }
 
 void RebalanceStage::Process(const Message& message, Emitter& out) {
-  if (message.record == nullptr) {
-    ++rejected_;
-    out.Reject(message, "undecodable record: " + message.error);
-    return;
-  }
+  const std::string* portfolio =
+      PortfolioIdOfInput<PortfolioStats, PortfolioMetrics>(message, out, "rebalance", &rejected_);
+  if (portfolio == nullptr) return;
+  const std::string& id = *portfolio;
   const auto* stats = std::get_if<PortfolioStats>(message.record.get());
   const auto* metrics = std::get_if<PortfolioMetrics>(message.record.get());
-  if (stats == nullptr && metrics == nullptr) {
-    ++rejected_;
-    out.Reject(message, "unexpected record type on an input of the rebalance stage");
-    return;
-  }
-  const std::string& id = stats != nullptr ? stats->portfolio_id : metrics->portfolio_id;
   auto found = states_.find(id);
   if (found == states_.end()) {
     ++rejected_;

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "pfopt/core/enum_names.h"
@@ -50,6 +51,24 @@ class Emitter {
   virtual void Reject(const Message& message, const std::string& reason) = 0;
   virtual void Alert(const RebalanceAlert& alert) = 0;
 };
+
+// The portfolio id of an input record of type A or B (the two inputs of the metrics and
+// rebalance stages). An undecodable record or one of another type is rejected (counted in
+// `*rejected`, sent to the dead letters with the reason): nullptr then.
+template <class A, class B>
+const std::string* PortfolioIdOfInput(const Message& message, Emitter& out,
+                                      const std::string& stage_name, int64_t* rejected) {
+  if (message.record == nullptr) {
+    ++*rejected;
+    out.Reject(message, "undecodable record: " + message.error);
+    return nullptr;
+  }
+  if (const auto* a = std::get_if<A>(message.record.get())) return &a->portfolio_id;
+  if (const auto* b = std::get_if<B>(message.record.get())) return &b->portfolio_id;
+  ++*rejected;
+  out.Reject(message, "unexpected record type on an input of the " + stage_name + " stage");
+  return nullptr;
+}
 
 // Wall-clock milliseconds since the epoch; injectable so tests are deterministic.
 using Clock = std::function<int64_t()>;
