@@ -306,10 +306,10 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   PFOPT_RETURN_IF_ERROR(CheckRequestShape(request));
   // Risk parity and HRP need no mean-variance objective (nor expected returns: kMinVolatility
   // stands for that below); Black-Litterman gets its expected returns from the posterior.
-  const std::optional<Objective> objective =
+  const Objective objective =
       UsesRiskParityModel(request) ? Objective::kMinVolatility : EngineObjective(request.objective);
   const bool needs_expected_returns =
-      *objective != Objective::kMinVolatility && request.method != RequestMethod::kBlackLitterman;
+      objective != Objective::kMinVolatility && request.method != RequestMethod::kBlackLitterman;
   const auto start = Clock::now();
   const RiskParameters& rp = request.risk_parameters;
   const auto& strategies = request.strategies;
@@ -490,7 +490,7 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
 
   // Options.
   MeanVarianceOptions& o = prepared.options;
-  o.objective = *objective;
+  o.objective = objective;
   o.risk_free_rate = rp.risk_free_rate;
   o.target_volatility = rp.target_volatility;
   o.target_return = rp.target_return;
