@@ -95,6 +95,11 @@ void ServiceResultsObserver::OnPublished(Topic topic, const std::string&, int64_
     response.expected_volatility = risk * std::sqrt(a.periods_per_year);
     response.sharpe_ratio =
         risk > 0.0 ? (mean - a.risk_free_rate) / risk * std::sqrt(a.periods_per_year) : 0.0;
+  } else {
+    response.message += " (no statistics over these assets: performance not computed, stored as 0)";
+    Log(LogLevel::kWarning, "service",
+        "weights of '" + response.portfolio_id +
+            "' stored without performance: no statistics over the same assets");
   }
   const nlohmann::ordered_json body = service::OptimizationResponseToJson(response);
   rest::StoredResult stored;
