@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <set>
 #include <string_view>
 #include <unordered_set>
@@ -15,6 +16,51 @@ std::string Num(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.10g", value);
   return buffer;
+}
+
+// True if every id is non-empty and no two are equal.
+bool IdsNonEmptyAndDistinct(const std::vector<std::string>& ids) {
+  std::size_t slots = 16;
+  while (slots < 2 * ids.size()) slots *= 2;
+  std::vector<std::string_view> table(slots);
+  std::vector<bool> used(slots, false);
+  const std::hash<std::string_view> hash;
+  for (const std::string& id : ids) {
+    if (id.empty()) return false;
+    for (std::size_t slot = hash(id) & (slots - 1);; slot = (slot + 1) & (slots - 1)) {
+      if (!used[slot]) {
+        used[slot] = true;
+        table[slot] = id;
+        break;
+      }
+      if (table[slot] == id) return false;
+    }
+  }
+  return true;
+}
+
+// max |C(i, j) - C(j, i)| over a square matrix, by 4 x 4 blocks: a block below the diagonal
+// against the transpose of its mirror image, read as contiguous columns into registers
+// (element by element, the mirror's reads are strided and the loop does not vectorise).
+double MaxAsymmetry(const Matrix& c) {
+  const Index n = c.rows();
+  const Index n4 = n / 4 * 4;
+  Eigen::Array4d largest = Eigen::Array4d::Zero();
+  for (Index j = 0; j < n4; j += 4) {
+    for (Index i = j; i < n4; i += 4) {
+      const Eigen::Matrix4d mirror = c.block<4, 4>(j, i);
+      const Eigen::Matrix4d block = c.block<4, 4>(i, j);
+      const Eigen::Matrix4d transposed = mirror.transpose();
+      largest = largest.max((block - transposed).array().abs().rowwise().maxCoeff());
+    }
+  }
+  double asymmetry = largest.maxCoeff();
+  for (Index j = 0; j < n; ++j) {
+    for (Index i = std::max(n4, j + 1); i < n; ++i) {
+      asymmetry = std::max(asymmetry, std::abs(c(i, j) - c(j, i)));
+    }
+  }
+  return asymmetry;
 }
 
 std::string AssetField(const char* field, Index i) {
@@ -117,11 +163,9 @@ Status PortfolioConstraints::Validate(Index n) const {
 Status PortfolioProblem::Validate() const {
   const Index n = num_assets();
   if (n == 0) return InvalidArgument("the problem has no assets", "assets");
-  // Unique, non-empty ids: a sort of views (no copies); the loop below names a culprit.
-  std::vector<std::string_view> ids(assets.begin(), assets.end());
-  std::sort(ids.begin(), ids.end());
-  const bool ids_valid =
-      ids.front().empty() == false && std::adjacent_find(ids.begin(), ids.end()) == ids.end();
+  // Unique, non-empty ids: an open-addressing table of views (no copies, no sort); the loop
+  // below names a culprit.
+  const bool ids_valid = IdsNonEmptyAndDistinct(assets);
   std::unordered_set<std::string> seen;
   for (Index i = 0; i < n && !ids_valid; ++i) {
     const std::string& id = assets[static_cast<std::size_t>(i)];
@@ -158,19 +202,7 @@ Status PortfolioProblem::Validate() const {
   // comparing the strict lower triangle with the upper one tile by tile (cache-friendly for
   // large n). Only a failure goes through the loop below, which names the entry.
   bool valid = std::isfinite(covariance.sum()) && covariance.diagonal().minCoeff() >= 0.0;
-  constexpr Index kTile = 64;
-  double asymmetry = 0.0;
-  for (Index j0 = 0; j0 < n && valid; j0 += kTile) {
-    const Index j1 = std::min(n, j0 + kTile);
-    for (Index i0 = j0; i0 < n; i0 += kTile) {
-      const Index i1 = std::min(n, i0 + kTile);
-      for (Index j = j0; j < j1; ++j) {
-        for (Index i = std::max(i0, j + 1); i < i1; ++i) {
-          asymmetry = std::max(asymmetry, std::abs(covariance(i, j) - covariance(j, i)));
-        }
-      }
-    }
-  }
+  const double asymmetry = valid ? MaxAsymmetry(covariance) : 0.0;
   valid = valid && asymmetry <= 1e-9 * scale;
   if (valid) return constraints.Validate(n);
   for (Index j = 0; j < n; ++j) {

@@ -77,6 +77,34 @@ TEST(PortfolioProblem, CovarianceChecksAcrossTiles) {
   EXPECT_NE(status.error().message().find("asset 77 has an empty id"), std::string::npos);
 }
 
+// Every off-diagonal position of a matrix whose size is not a multiple of the 4 x 4 blocks of
+// the symmetry check (blocks, the diagonal blocks and the leftover rows and columns), and
+// every pair of equal ids: each one is found, just above the tolerance and not below it.
+TEST(PortfolioProblem, FindsEveryAsymmetryAndDuplicate) {
+  for (const Index n : {1, 3, 4, 7, 9}) {
+    PortfolioProblem p;
+    for (Index i = 0; i < n; ++i) p.assets.push_back("asset" + std::to_string(i));
+    p.covariance = Matrix::Constant(n, n, 0.01);
+    p.covariance.diagonal().setConstant(0.04);
+    ASSERT_TRUE(p.Validate()) << n;
+    for (Index i = 0; i < n; ++i) {
+      for (Index j = 0; j < n; ++j) {
+        if (i == j) continue;
+        PortfolioProblem q = p;
+        q.covariance(i, j) += 1e-9 * 0.04 * 1.5;
+        EXPECT_FALSE(q.Validate()) << n << " " << i << " " << j;
+        q.covariance(i, j) = 0.01 + 1e-9 * 0.04 * 0.5;
+        EXPECT_TRUE(q.Validate()) << n << " " << i << " " << j;
+        q = p;
+        q.assets[static_cast<std::size_t>(i)] = q.assets[static_cast<std::size_t>(j)];
+        const auto status = q.Validate();
+        ASSERT_FALSE(status) << n << " " << i << " " << j;
+        EXPECT_NE(status.error().message().find("appears more than once"), std::string::npos);
+      }
+    }
+  }
+}
+
 TEST(PortfolioConstraints, RejectsInconsistentLimits) {
   PortfolioConstraints c;
   c.lower_bounds = Vector::Constant(3, 0.5);

@@ -52,16 +52,28 @@ bool CholeskyInPlace(Eigen::MatrixXf* matrix) {
     Eigen::LLT<Eigen::Ref<Eigen::MatrixXf>> llt(a);
     return llt.info() == Eigen::Success;
   }
-  for (Index k = 0; k < n; ++k) {
-    const Index rest = n - k;
-    if (k > 0) {
-      a.col(k).tail(rest).noalias() -= a.block(k, 0, rest, k) * a.row(k).head(k).transpose();
+  // Left-looking by panels of kPanel columns: one matrix product brings a panel up to date
+  // with the columns before it, then the panel's columns are factorised one by one.
+  constexpr Index kPanel = 16;
+  for (Index k0 = 0; k0 < n; k0 += kPanel) {
+    const Index width = std::min(kPanel, n - k0);
+    const Index rest = n - k0;
+    if (k0 > 0) {
+      a.block(k0, k0, rest, width).noalias() -=
+          a.block(k0, 0, rest, k0) * a.block(k0, 0, width, k0).transpose();
     }
-    const float pivot = a(k, k);
-    if (!(pivot > 0.0f) || !std::isfinite(pivot)) return false;
-    const float root = std::sqrt(pivot);
-    a(k, k) = root;
-    a.col(k).tail(rest - 1) /= root;
+    for (Index k = k0; k < k0 + width; ++k) {
+      const Index below = n - k;
+      if (k > k0) {
+        a.col(k).tail(below).noalias() -=
+            a.block(k, k0, below, k - k0) * a.row(k).segment(k0, k - k0).transpose();
+      }
+      const float pivot = a(k, k);
+      if (!(pivot > 0.0f) || !std::isfinite(pivot)) return false;
+      const float root = std::sqrt(pivot);
+      a(k, k) = root;
+      a.col(k).tail(below - 1) /= root;
+    }
   }
   return true;
 }
@@ -199,9 +211,25 @@ class SpinuNewton {
     return d->allFinite();
   }
 
+  // Whether Sigma's entries are well inside float's range (each variance above 1e-30, no
+  // entry above 1e30), so that products with sigma_float_ lose only precision; makes
+  // sigma_float_ on the first call.
+  bool SingleProductsSafe() {
+    if (single_safe_ < 0) {
+      const double largest = sigma_.cwiseAbs().maxCoeff();
+      single_safe_ = largest <= 1e30 && sigma_.diagonal().minCoeff() >= 1e-30 ? 1 : 0;
+      if (single_safe_ == 1) sigma_float_ = sigma_.cast<float>();
+    }
+    return single_safe_ == 1;
+  }
+
   // Single-precision Cholesky factor of H at the current point, in place.
   bool Factorise(const Vector& barrier) {
-    factor_ = sigma_.cast<float>();  // allocates on the first call only
+    if (SingleProductsSafe()) {
+      factor_ = sigma_float_;  // allocates on the first call only
+    } else {
+      factor_ = sigma_.cast<float>();
+    }
     factor_.diagonal() += barrier.cast<float>();
     have_factor_ = CholeskyInPlace(&factor_);
     return have_factor_;
@@ -231,7 +259,15 @@ class SpinuNewton {
     p_ = z_;
     double rz = r.dot(z_);
     for (int it = 0; it < max_iterations; ++it) {
-      hp_.noalias() = sigma_ * p_;
+      if (use_factor || !SingleProductsSafe()) {
+        hp_.noalias() = sigma_ * p_;
+      } else {
+        // The damped phase wants a rough direction (relative residual 1/2): the product with
+        // the single-precision copy of Sigma (half the memory traffic) is accurate enough.
+        p_float_ = p_.cast<float>();
+        hp_float_.noalias() = sigma_float_ * p_float_;
+        hp_ = hp_float_.cast<double>();
+      }
       hp_ += barrier.cwiseProduct(p_);
       const double curvature = p_.dot(hp_);
       if (!(curvature > 0.0)) break;
@@ -253,6 +289,9 @@ class SpinuNewton {
   Matrix work_;
   Eigen::MatrixXf factor_;  // lower triangle: the Cholesky factor L of H = L L'
   Eigen::VectorXf work_float_;
+  int single_safe_ = -1;         // SingleProductsSafe(): -1 not known yet, 0 no, 1 yes
+  Eigen::MatrixXf sigma_float_;  // Sigma in single precision, if SingleProductsSafe()
+  Eigen::VectorXf p_float_, hp_float_;
   bool have_factor_ = false;
   Vector inverse_diagonal_, z_, p_, hp_;
 };

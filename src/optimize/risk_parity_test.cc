@@ -132,6 +132,27 @@ TEST(RiskParity, NearSingularFactorCovariancesAtSeveralSizes) {
   }
 }
 
+// Risk-parity weights do not depend on the scale of Sigma. Scales far outside single
+// precision's range (where the solver keeps every product in double precision) give the same
+// weights as the plain one, at sizes that take the conjugate-gradient path (n > 24) with a
+// partial last panel of the single-precision factorisation (n = 37, 150).
+TEST(RiskParity, WeightsDoNotDependOnTheScaleOfSigma) {
+  for (Index n : {37, 150}) {
+    const Matrix sigma = FactorCovariance(n, 11, n / 3);
+    auto plain = OptimizeRiskParity(Problem(sigma));
+    ASSERT_TRUE(plain.has_value());
+    ExpectBudgetsMet(*plain, sigma, Vector::Ones(n));
+    for (double scale : {1e-36, 1e-20, 1e20, 1e36}) {
+      SCOPED_TRACE(std::to_string(n) + " " + std::to_string(scale));
+      const Matrix scaled = sigma * scale;
+      auto result = OptimizeRiskParity(Problem(scaled));
+      ASSERT_TRUE(result.has_value());
+      ExpectBudgetsMet(*result, scaled, Vector::Ones(n));
+      EXPECT_LE((result->weights - plain->weights).cwiseAbs().maxCoeff(), 1e-9);
+    }
+  }
+}
+
 TEST(RiskParity, DiagonalCovarianceGivesInverseVolatility) {
   Vector variances(4);
   variances << 0.01, 0.04, 0.09, 0.16;
