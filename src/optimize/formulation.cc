@@ -77,6 +77,7 @@ LinearFormulation BuildLinearFormulation(const PortfolioProblem& problem) {
   const PortfolioConstraints& c = problem.constraints;
   LinearFormulation f;
   f.num_assets = n;
+  f.budget = c.budget;
   const Vector lower = EffectiveLowerBounds(c, n);
   const Vector upper = EffectiveUpperBounds(c, n);
   const bool long_only = lower.minCoeff() >= 0.0;
@@ -180,6 +181,16 @@ LinearFormulation Homogenise(const LinearFormulation& f, const VectorRef& excess
   g.turnover_offset = f.turnover_offset;
   g.leverage_offset = f.leverage_offset;
   g.kappa_index = kappa;
+  g.budget = f.budget;
+  // With every weight's lower bound finite and >= 0, w_j <= budget - sum_{k != j} lb_k holds
+  // on the budget row: an upper bound at or above it is redundant.
+  const Index n = f.num_assets;
+  const bool bounds_nonnegative = n > 0 && f.lb.head(n).minCoeff() >= 0.0 &&
+                                  f.lb.head(n).allFinite();
+  const double lower_sum = bounds_nonnegative ? f.lb.head(n).sum() : 0.0;
+  const auto implied = [&](Index j) {
+    return bounds_nonnegative && j < n && f.ub[j] >= f.budget - (lower_sum - f.lb[j]);
+  };
   g.A.resize(0, nv);
   g.G.resize(0, nv);
   g.lb = Vector::Constant(nv, -kInfinity);
@@ -212,7 +223,7 @@ LinearFormulation Homogenise(const LinearFormulation& f, const VectorRef& excess
     if (hi == 0.0) {
       g.ub[j] = 0.0;
       g.upper_labels[sj] = f.upper_labels[sj];
-    } else if (std::isfinite(hi)) {  // x_j - hi kappa <= 0
+    } else if (std::isfinite(hi) && !implied(j)) {  // x_j - hi kappa <= 0
       inequalities.Add({{j, 1.0}, {kappa, -hi}}, 0.0, f.upper_labels[sj]);
     }
   }

@@ -25,6 +25,7 @@ struct LinearFormulation {
   Index turnover_offset = -1;  // first t variable, or -1
   Index leverage_offset = -1;  // first s variable, or -1
   Index kappa_index = -1;      // homogenised form only: the scale variable
+  double budget = 1.0;         // the budget row: sum of the weights = budget
   Matrix A;
   Vector b;
   std::vector<RowLabel> a_labels;
@@ -44,7 +45,9 @@ LinearFormulation BuildLinearFormulation(const PortfolioProblem& problem);
 
 // Charnes-Cooper homogenisation for max Sharpe: variables [y | aux | kappa]; each constraint
 // a'x <= c becomes a'x - c kappa <= 0 (equalities alike, bounds become rows unless 0 or
-// infinite), kappa >= 0, and the normalisation excess'y = 1 (group kTarget) is added.
+// infinite), kappa >= 0, and the normalisation excess'y = 1 (group kTarget) is added. An upper
+// bound that the budget and the (nonnegative) lower bounds already imply, w_j <= budget -
+// sum_{k != j} lb_k (max_weight 1 on a long-only fully invested portfolio), adds no row.
 LinearFormulation Homogenise(const LinearFormulation& formulation, const VectorRef& excess);
 
 // Groups whose rows carry a nonzero multiplier in the infeasibility certificate of `solution`.

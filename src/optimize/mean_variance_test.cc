@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "optimize/formulation.h"
 #include "support/reference_data.h"
 
 namespace pfopt {
@@ -286,6 +287,86 @@ TEST(MeanVariance, MaxSharpeMatchesCriticalLineAlgorithm) {
     EXPECT_LT(
         (result->weights - TickerVector(cla[key]["weights"], Tickers())).cwiseAbs().maxCoeff(),
         1e-7);
+  }
+}
+
+// Max Sharpe drops the upper bounds that the budget and the lower bounds imply (w_j <= budget
+// - sum_{k != j} lb_k) from its homogenised form; an upper bound below that still binds. The
+// answers are checked against the other formulation: the best Sharpe ratio along the
+// efficient-return frontier (native bounds, no homogenisation), found by golden section.
+TEST(MeanVariance, MaxSharpeKeepsTheUpperBoundsThatAreNotImplied) {
+  PortfolioProblem problem;
+  problem.assets = {"A", "B", "C", "D"};
+  problem.expected_returns = Vector(4);
+  problem.expected_returns << 0.30, 0.10, 0.08, 0.12;
+  problem.covariance = Matrix::Constant(4, 4, 0.01);
+  problem.covariance.diagonal() << 0.04, 0.05, 0.06, 0.05;
+  problem.constraints.lower_bounds = Vector(4);
+  problem.constraints.lower_bounds << 0.0, 0.1, 0.1, 0.1;
+  MeanVarianceOptions options;
+  options.objective = Objective::kMaxSharpe;
+  options.risk_free_rate = 0.02;
+  const auto sharpe_on_frontier = [&](const PortfolioProblem& p, double target, Vector* w) {
+    MeanVarianceOptions o;
+    o.objective = Objective::kEfficientReturn;
+    o.risk_free_rate = options.risk_free_rate;
+    o.target_return = target;
+    auto r = OptimizeMeanVariance(p, o);
+    if (!r || r->status != OptimizationStatus::kOptimal) return -kInfinity;
+    if (w != nullptr) *w = r->weights;
+    return r->performance.sharpe_ratio;
+  };
+  // {upper bound of A, rows of G in the homogenised form, whether A's bound binds}
+  struct BoundCase {
+    double upper_a;
+    Index rows;
+    bool binds;
+  };
+  for (const BoundCase& c : {BoundCase{1.0, 3, false}, BoundCase{0.7, 3, false},
+                             BoundCase{0.7 - 1e-9, 4, true}, BoundCase{0.5, 4, true}}) {
+    SCOPED_TRACE(c.upper_a);
+    PortfolioProblem p = problem;
+    p.constraints.upper_bounds = Vector::Ones(4);
+    p.constraints.upper_bounds[0] = c.upper_a;
+    const internal::LinearFormulation f = internal::BuildLinearFormulation(p);
+    const Vector excess = p.expected_returns.array() - options.risk_free_rate;
+    EXPECT_EQ(internal::Homogenise(f, excess).G.rows(), c.rows);
+
+    auto result = OptimizeMeanVariance(p, options);
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, OptimizationStatus::kOptimal) << result->message;
+    const Vector& w = result->weights;
+    EXPECT_NEAR(w.sum(), 1.0, 1e-12);
+    EXPECT_GE((w - p.constraints.lower_bounds).minCoeff(), -1e-12);
+    EXPECT_LE(w[0], c.upper_a + 1e-12);
+    if (c.binds) {
+      EXPECT_NEAR(w[0], c.upper_a, 1e-9);
+    }
+
+    // Golden section over the target return between the smallest and largest reachable (below
+    // the minimum-variance portfolio's return the frontier is flat: ties move right).
+    double lo = p.expected_returns.dot(p.constraints.lower_bounds) + 1e-6;
+    double hi = 0.0;
+    {
+      MeanVarianceOptions max_return;
+      max_return.objective = Objective::kMaxReturn;
+      auto r = OptimizeMeanVariance(p, max_return);
+      ASSERT_TRUE(r);
+      hi = r->performance.expected_return - 1e-9;
+    }
+    const double phi = (std::sqrt(5.0) - 1.0) / 2.0;
+    for (int i = 0; i < 200 && hi - lo > 1e-12; ++i) {
+      const double a = hi - phi * (hi - lo), b = lo + phi * (hi - lo);
+      if (sharpe_on_frontier(p, a, nullptr) <= sharpe_on_frontier(p, b, nullptr)) {
+        lo = a;
+      } else {
+        hi = b;
+      }
+    }
+    Vector best;
+    const double best_sharpe = sharpe_on_frontier(p, 0.5 * (lo + hi), &best);
+    EXPECT_NEAR(result->performance.sharpe_ratio, best_sharpe, 1e-9 * best_sharpe);
+    EXPECT_LE((w - best).cwiseAbs().maxCoeff(), 1e-5);
   }
 }
 
