@@ -159,6 +159,17 @@ std::string GetString(avro_value_t* value) {
   return std::string(text, size - 1);  // size counts the NUL
 }
 
+// The same into an existing string (no temporary).
+void AssignString(avro_value_t* value, std::string* out) {
+  const char* text = nullptr;
+  size_t size = 0;
+  if (avro_value_get_string(value, &text, &size) != 0 || text == nullptr || size == 0) {
+    out->clear();
+    return;
+  }
+  out->assign(text, size - 1);  // size counts the NUL
+}
+
 double GetDouble(avro_value_t* value) {
   double x = 0.0;
   avro_value_get_double(value, &x);
@@ -378,25 +389,27 @@ Status AvroCodec::Encode(const Record& record, std::string* out) {
 }
 
 Result<Record> AvroCodec::Decode(std::string_view bytes) {
-  const std::string type_name(EnumToString(type_));
+  const std::string_view type_name = EnumToString(type_);  // for the messages
   if (!HasShape(type_, bytes)) {
-    return ParseError("the " + std::to_string(bytes.size()) + " bytes are not a " + type_name +
-                      " record (Avro binary, schemas/avro/" + type_name + ".avsc)");
+    const std::string name(type_name);
+    return ParseError("the " + std::to_string(bytes.size()) + " bytes are not a " + name +
+                      " record (Avro binary, schemas/avro/" + name + ".avsc)");
   }
   avro_value_t* value = &impl_->value;
   avro_value_reset(value);
   avro_reader_memory_set_source(impl_->reader, bytes.data(), static_cast<int64_t>(bytes.size()));
   if (avro_value_read(impl_->reader, value) != 0) {
-    return ParseError("avro-c could not decode the " + type_name + " record");
+    return ParseError("avro-c could not decode the " + std::string(type_name) + " record");
   }
   switch (type_) {
     case RecordType::kBourseData: {
-      BourseData quote;
+      Record record{std::in_place_type<BourseData>};
+      BourseData& quote = std::get<BourseData>(record);
       for (std::size_t i = 0; i < kBourseFields.size(); ++i) {
         avro_value_t field = Child(value, i);
-        quote.*kBourseFields[i].member = GetString(&field);
+        AssignString(&field, &(quote.*kBourseFields[i].member));
       }
-      return Record(std::move(quote));
+      return record;
     }
     case RecordType::kPortfolioStats: {
       PortfolioStats stats;

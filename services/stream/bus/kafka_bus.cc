@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "services/stream/log.h"
 
@@ -182,6 +186,62 @@ class KafkaBus::KafkaProducer final : public Producer {
 
 // ---- Consumer -------------------------------------------------------------------------------
 
+// A thread that runs one task at a time for its owner: Start() hands a task over, Wait()
+// returns once it has run.
+class TaskThread {
+ public:
+  TaskThread() : thread_([this] { Loop(); }) {}
+  ~TaskThread() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  TaskThread(const TaskThread&) = delete;
+  TaskThread& operator=(const TaskThread&) = delete;
+
+  void Start(std::function<void()> task) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      task_ = std::move(task);
+      busy_ = true;
+    }
+    wake_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return !busy_; });
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [this] { return stop_ || (busy_ && task_); });
+      if (stop_) return;
+      std::function<void()> task = std::move(task_);
+      task_ = nullptr;
+      lock.unlock();
+      task();
+      lock.lock();
+      busy_ = false;
+      done_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::function<void()> task_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::thread thread_;  // last: started once the members it uses exist
+};
+
+// Batches from this size on are decoded on two threads (smaller ones are not worth the handoff).
+constexpr std::size_t kParallelDecodeBatch = 256;
+
 class KafkaBus::KafkaConsumer final : public Consumer {
  public:
   static Result<std::unique_ptr<Consumer>> Create(const KafkaBusOptions& options,
@@ -233,13 +293,35 @@ class KafkaBus::KafkaConsumer final : public Consumer {
   Status Poll(std::chrono::milliseconds timeout, std::size_t max_messages,
               std::vector<Message>* out) override {
     int wait = static_cast<int>(timeout.count());
+    polled_.clear();
     for (std::size_t n = 0; n < max_messages; ++n) {
       rd_kafka_message_t* message = rd_kafka_consumer_poll(rk_, wait);
       wait = 0;
       if (message == nullptr) break;
-      Convert(message, out);
-      rd_kafka_message_destroy(message);
+      polled_.push_back(message);
     }
+    // Positions, keys and timestamps in order on this thread; then the payloads, the second
+    // half of a large batch on the helper thread with its own codecs.
+    to_decode_.clear();
+    for (rd_kafka_message_t* message : polled_) {
+      if (Convert(message, out)) to_decode_.emplace_back(out->size() - 1, message);
+    }
+    const auto decode = [&](AvroCodecs* codecs, std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        Decode(to_decode_[i].second, codecs, &(*out)[to_decode_[i].first]);
+      }
+    };
+    const std::size_t count = to_decode_.size();
+    if (options_.parallel_decode && count >= kParallelDecodeBatch) {
+      if (helper_ == nullptr) helper_ = std::make_unique<TaskThread>();
+      const std::size_t half = count / 2;
+      helper_->Start([&] { decode(&helper_codecs_, half, count); });
+      decode(&codecs_, 0, half);
+      helper_->Wait();
+    } else {
+      decode(&codecs_, 0, count);
+    }
+    for (rd_kafka_message_t* message : polled_) rd_kafka_message_destroy(message);
     return Ok();
   }
 
@@ -299,23 +381,25 @@ class KafkaBus::KafkaConsumer final : public Consumer {
  private:
   explicit KafkaConsumer(const KafkaBusOptions& options) : options_(options) {}
 
-  void Convert(rd_kafka_message_t* message, std::vector<Message>* out) {
+  // Appends the Message of a record (everything but its decoded payload) and returns true;
+  // false for events (end of partition, errors), which are handled here.
+  bool Convert(rd_kafka_message_t* message, std::vector<Message>* out) {
     if (message->rkt == nullptr) {
       if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR && errors_++ < 10) {
         Log(LogLevel::kWarning, "kafka", rd_kafka_message_errstr(message));
       }
-      return;
+      return false;
     }
     auto topic = options_.topics.Find(rd_kafka_topic_name(message->rkt));
-    if (!topic) return;
+    if (!topic) return false;
     const TopicPartition tp{*topic, message->partition};
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       at_end_[tp] = true;
-      return;
+      return false;
     }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (errors_++ < 10) Log(LogLevel::kWarning, "kafka", rd_kafka_message_errstr(message));
-      return;
+      return false;
     }
     at_end_[tp] = false;
     Message& m = out->emplace_back();
@@ -327,16 +411,21 @@ class KafkaBus::KafkaConsumer final : public Consumer {
     if (message->key != nullptr) {
       m.key.assign(static_cast<const char*>(message->key), message->key_len);
     }
+    return true;
+  }
+
+  // The record of `message` into m (or its raw bytes and the reason it does not decode).
+  void Decode(const rd_kafka_message_t* message, AvroCodecs* codecs, Message* m) const {
     const std::string_view bytes(static_cast<const char*>(message->payload), message->len);
-    const RecordType record_type = RecordTypeOf(*topic);
+    const RecordType record_type = RecordTypeOf(m->topic);
     auto avro = UnframeFromWire(options_.wire, record_type, bytes);
     Result<Record> record =
-        avro ? codecs_.Decode(record_type, *avro) : Result<Record>(tl::unexpected(avro.error()));
+        avro ? codecs->Decode(record_type, *avro) : Result<Record>(tl::unexpected(avro.error()));
     if (record) {
-      m.record = std::make_shared<const Record>(std::move(*record));
+      m->record = std::make_shared<const Record>(std::move(*record));
     } else {
-      m.raw.assign(bytes);
-      m.error = record.error().message();
+      m->raw.assign(bytes);
+      m->error = record.error().message();
     }
   }
 
@@ -380,6 +469,10 @@ class KafkaBus::KafkaConsumer final : public Consumer {
   rd_kafka_t* rk_ = nullptr;
   AssignmentListener* listener_ = nullptr;
   AvroCodecs codecs_;
+  AvroCodecs helper_codecs_;                // used by helper_ only
+  std::unique_ptr<TaskThread> helper_;      // started by the first large batch
+  std::vector<rd_kafka_message_t*> polled_;  // Poll's batch
+  std::vector<std::pair<std::size_t, rd_kafka_message_t*>> to_decode_;  // (index in out, message)
   std::map<TopicPartition, bool> at_end_;
   bool closed_ = false;
   int64_t errors_ = 0;

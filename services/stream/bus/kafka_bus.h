@@ -32,6 +32,10 @@ struct KafkaBusOptions {
   std::map<std::string, std::string> consumer_config;
   // Timeout of metadata and watermark queries, ms. Default 10 000.
   int metadata_timeout_ms = 10000;
+  // Consumers decode the second half of a polled batch of at least 256 messages on a helper
+  // thread of their own (avro-c's decode is most of a record's cost; order and results are
+  // the same either way). Off: every record is decoded on the polling thread.
+  bool parallel_decode = true;
 
   Status Validate() const;
 };
