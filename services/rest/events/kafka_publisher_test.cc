@@ -5,12 +5,12 @@
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "services/common/testing/mock_kafka_cluster.h"
 #include "services/rest/events/event.h"
 #include "services/rest/testing/test_databases.h"
 
@@ -22,35 +22,6 @@ using namespace std::chrono_literals;
 constexpr const char* kTopic = "portfolio-optimized";
 constexpr int kPartitions = 3;
 
-class MockCluster {
- public:
-  MockCluster() {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    char error[256];
-    rd_kafka_conf_set(conf, "log_level", "0", error, sizeof(error));
-    handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
-    cluster_ = rd_kafka_mock_cluster_new(handle_, 3);
-    rd_kafka_mock_topic_create(cluster_, kTopic, kPartitions, 3);
-  }
-  ~MockCluster() {
-    rd_kafka_mock_cluster_destroy(cluster_);
-    rd_kafka_destroy(handle_);
-  }
-  std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
-  void SetDown(bool down) {
-    for (int broker = 1; broker <= 3; ++broker) {
-      if (down) {
-        rd_kafka_mock_broker_set_down(cluster_, broker);
-      } else {
-        rd_kafka_mock_broker_set_up(cluster_, broker);
-      }
-    }
-  }
-
- private:
-  rd_kafka_t* handle_ = nullptr;
-  rd_kafka_mock_cluster_t* cluster_ = nullptr;
-};
 
 // Reads every partition from the beginning; event_id -> (count, payload).
 class Consumer {
@@ -144,7 +115,7 @@ class KafkaPublisherTest : public ::testing::Test {
 
   testing::TestDatabase database_{"sqlite"};
   std::unique_ptr<Storage> storage_;
-  MockCluster cluster_;
+  pfopt::testing::MockKafkaCluster cluster_{3, {kTopic}, kPartitions};
 };
 
 TEST_F(KafkaPublisherTest, EveryEventArrivesOnceWithItsKey) {

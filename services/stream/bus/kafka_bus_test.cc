@@ -6,42 +6,19 @@
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "services/common/testing/mock_kafka_cluster.h"
+
 namespace pfopt::stream {
 namespace {
 
 using namespace std::chrono_literals;
 
-class MockCluster {
- public:
-  MockCluster() {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    char error[256];
-    rd_kafka_conf_set(conf, "log_level", "0", error, sizeof(error));
-    handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
-    cluster_ = rd_kafka_mock_cluster_new(handle_, 1);
-    for (const std::string& name : TopicNames().names) {
-      rd_kafka_mock_topic_create(cluster_, name.c_str(), 1, 1);
-    }
-  }
-  ~MockCluster() {
-    rd_kafka_mock_cluster_destroy(cluster_);
-    rd_kafka_destroy(handle_);
-  }
-  MockCluster(const MockCluster&) = delete;
-  MockCluster& operator=(const MockCluster&) = delete;
-  std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
-
- private:
-  rd_kafka_t* handle_ = nullptr;
-  rd_kafka_mock_cluster_t* cluster_ = nullptr;
-};
 
 // Publishes bytes that are not Avro straight to the prices topic.
 void PublishRaw(const std::string& bootstraps, const std::vector<std::string>& payloads) {
@@ -108,7 +85,9 @@ std::vector<Message> ReadAll(const std::string& bootstraps, bool parallel_decode
 }
 
 TEST(KafkaBus, BatchesDecodeInOrderOnOneThreadOrTwo) {
-  MockCluster cluster;
+  const TopicNames names;
+  const testing::MockKafkaCluster cluster(
+      1, std::vector<std::string>(names.names.begin(), names.names.end()), 1);
   const std::string bootstraps = cluster.bootstraps();
   // 1500 quotes in three flushed runs with undecodable bytes between them: the consumer's
   // batches are large (the parallel path) and the bad records sit inside them.
