@@ -90,7 +90,10 @@ int Run(const OptimizeFlags& flags) {
     std::cout << service::OptimizationRequestToJson(*request).dump(2) << "\n";
     return service::kExitSolved;
   }
-  auto response = service::RunOptimization(*request);
+  // One call on an otherwise idle process: the estimation may use a second core.
+  service::RunOptions run;
+  run.parallel_estimation = true;
+  auto response = service::RunOptimization(*request, run);
   if (!response) return fail(response.error());
   if (format == "json") {
     std::cout << service::OptimizationResponseToJson(*response).dump(2) << "\n";

@@ -302,7 +302,8 @@ RiskModelOptions RiskModelFor(const RiskParameters& rp) {
 
 }  // namespace
 
-Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
+Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request,
+                                       const RunOptions& run) {
   PFOPT_RETURN_IF_ERROR(CheckRequestShape(request));
   // Risk parity and HRP need no mean-variance objective (nor expected returns: kMinVolatility
   // stands for that below); Black-Litterman gets its expected returns from the posterior.
@@ -351,6 +352,7 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   std::optional<MomentsEstimate> moments;
   if (histories->prices.size() > 0) {
     MomentsOptions options;
+    options.parallel = run.parallel_estimation;
     options.expected_returns = ExpectedReturnsFor(rp, Vector());
     options.risk_model = RiskModelFor(rp);
     auto estimated = EstimateMomentsFromPrices(histories->prices, options);
@@ -501,12 +503,13 @@ Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request) {
   return prepared;
 }
 
-Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request) {
+Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request,
+                                             const RunOptions& run) {
   if (request.scenarios.present) {  // a scenario cube instead of histories (docs/scenario.md)
     PFOPT_RETURN_IF_ERROR(CheckRequestShape(request));
     return RunScenarioRequest(request);
   }
-  auto prepared = PrepareProblem(request);
+  auto prepared = PrepareProblem(request, run);
   if (!prepared) return tl::unexpected(prepared.error());
   OptimizationResponse response;
   // The model that answers: Black-Litterman first turns the prior into the posterior (or gives

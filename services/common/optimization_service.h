@@ -34,14 +34,24 @@ struct PreparedProblem {
   Matrix returns;
 };
 
+// How the request path may use the machine.
+struct RunOptions {
+  // Estimate from prices on two threads when a second core is free (MomentsOptions::parallel;
+  // the same numbers either way). For one-off calls such as `pfopt optimize`; the service, which
+  // answers requests in parallel already, leaves it off.
+  bool parallel_estimation = false;
+};
+
 // Validates the request (every field, messages naming it) and builds the engine problem.
 // `needs_expected_returns` false lets a request without any return information through (for
 // MIN_VOLATILITY); the expected returns are then estimated only if histories are there.
-Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request);
+Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request,
+                                       const RunOptions& run = {});
 
 // The whole path. Errors: malformed or inconsistent requests (naming the field), unreachable
 // targets.
-Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request);
+Result<OptimizationResponse> RunOptimization(const OptimizationRequest& request,
+                                             const RunOptions& run = {});
 
 struct FrontierResponse {
   std::string portfolio_id;
