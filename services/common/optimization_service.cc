@@ -302,8 +302,7 @@ RiskModelOptions RiskModelFor(const RiskParameters& rp) {
 
 }  // namespace
 
-Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request,
-                                       const RunOptions& run) {
+Result<PreparedProblem> PrepareProblem(const OptimizationRequest& request, const RunOptions& run) {
   PFOPT_RETURN_IF_ERROR(CheckRequestShape(request));
   // Risk parity and HRP need no mean-variance objective (nor expected returns: kMinVolatility
   // stands for that below); Black-Litterman gets its expected returns from the posterior.

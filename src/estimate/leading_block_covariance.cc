@@ -583,9 +583,9 @@ Index FirstPresentRow(const double* values, Index rows) {
     const __m256d b = _mm256_loadu_pd(values + row + 4);
     const __m256d c = _mm256_loadu_pd(values + row + 8);
     const __m256d d = _mm256_loadu_pd(values + row + 12);
-    const __m256d present =
-        _mm256_or_pd(_mm256_or_pd(_mm256_cmp_pd(a, a, _CMP_ORD_Q), _mm256_cmp_pd(b, b, _CMP_ORD_Q)),
-                     _mm256_or_pd(_mm256_cmp_pd(c, c, _CMP_ORD_Q), _mm256_cmp_pd(d, d, _CMP_ORD_Q)));
+    const __m256d present = _mm256_or_pd(
+        _mm256_or_pd(_mm256_cmp_pd(a, a, _CMP_ORD_Q), _mm256_cmp_pd(b, b, _CMP_ORD_Q)),
+        _mm256_or_pd(_mm256_cmp_pd(c, c, _CMP_ORD_Q), _mm256_cmp_pd(d, d, _CMP_ORD_Q)));
     if (_mm256_movemask_pd(present) != 0) break;
   }
 #else

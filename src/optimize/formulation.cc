@@ -185,8 +185,8 @@ LinearFormulation Homogenise(const LinearFormulation& f, const VectorRef& excess
   // With every weight's lower bound finite and >= 0, w_j <= budget - sum_{k != j} lb_k holds
   // on the budget row: an upper bound at or above it is redundant.
   const Index n = f.num_assets;
-  const bool bounds_nonnegative = n > 0 && f.lb.head(n).minCoeff() >= 0.0 &&
-                                  f.lb.head(n).allFinite();
+  const bool bounds_nonnegative =
+      n > 0 && f.lb.head(n).minCoeff() >= 0.0 && f.lb.head(n).allFinite();
   const double lower_sum = bounds_nonnegative ? f.lb.head(n).sum() : 0.0;
   const auto implied = [&](Index j) {
     return bounds_nonnegative && j < n && f.ub[j] >= f.budget - (lower_sum - f.lb[j]);

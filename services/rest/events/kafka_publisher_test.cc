@@ -22,7 +22,6 @@ using namespace std::chrono_literals;
 constexpr const char* kTopic = "portfolio-optimized";
 constexpr int kPartitions = 3;
 
-
 // Reads every partition from the beginning; event_id -> (count, payload).
 class Consumer {
  public:

@@ -469,8 +469,8 @@ class KafkaBus::KafkaConsumer final : public Consumer {
   rd_kafka_t* rk_ = nullptr;
   AssignmentListener* listener_ = nullptr;
   AvroCodecs codecs_;
-  AvroCodecs helper_codecs_;                // used by helper_ only
-  std::unique_ptr<TaskThread> helper_;      // started by the first large batch
+  AvroCodecs helper_codecs_;                 // used by helper_ only
+  std::unique_ptr<TaskThread> helper_;       // started by the first large batch
   std::vector<rd_kafka_message_t*> polled_;  // Poll's batch
   std::vector<std::pair<std::size_t, rd_kafka_message_t*>> to_decode_;  // (index in out, message)
   std::map<TopicPartition, bool> at_end_;

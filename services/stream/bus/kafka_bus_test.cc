@@ -19,7 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 // Publishes bytes that are not Avro straight to the prices topic.
 void PublishRaw(const std::string& bootstraps, const std::vector<std::string>& payloads) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
