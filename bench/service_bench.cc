@@ -2,6 +2,7 @@
 // optimisation (estimation + max Sharpe) and response encoding for the load benchmark's
 // request (20 assets x 1000 days of returns, bench/service/make_request.py).
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,14 @@
 #include "services/common/request_json.h"
 
 namespace {
+
+// The server's malloc settings (apps/pfopt/serve_command.cc): request-sized buffers stay in the
+// heap instead of being mmap'ed, and page-faulted, afresh for every request.
+[[maybe_unused]] const bool kServerMalloc = [] {
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  return true;
+}();
 
 const std::string& Body() {
   static const std::string body = [] {
