@@ -115,10 +115,10 @@ Result<json> ParseJsonText(std::string_view text, const char* what,
 
 namespace {
 // The number arrays of the document being decoded on this thread (NumberArrayScope).
-thread_local const std::vector<std::vector<double>>* current_number_arrays = nullptr;
+thread_local std::vector<std::vector<double>>* current_number_arrays = nullptr;
 }  // namespace
 
-NumberArrayScope::NumberArrayScope(const std::vector<std::vector<double>>* arrays)
+NumberArrayScope::NumberArrayScope(std::vector<std::vector<double>>* arrays)
     : previous_(current_number_arrays) {
   current_number_arrays = arrays;
 }
@@ -127,8 +127,8 @@ NumberArrayScope::~NumberArrayScope() { current_number_arrays = previous_; }
 
 // Array of numbers where null = missing (NaN).
 Result<std::vector<double>> History(const json& value, const std::string& path) {
-  if (const std::vector<double>* numbers = NumberArrayOf(value, current_number_arrays)) {
-    return *numbers;
+  if (std::vector<double>* numbers = NumberArrayOf(value, current_number_arrays)) {
+    return std::move(*numbers);  // decoded once (NumberArrayScope)
   }
   if (!value.is_array()) return TypeError(value, path, "an array of numbers (null = missing)");
   std::vector<double> out;

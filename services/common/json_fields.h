@@ -61,16 +61,17 @@ Result<json> ParseJsonText(std::string_view text, const char* what,
                            std::vector<std::vector<double>>* number_arrays = nullptr);
 
 // While alive, History() on this thread resolves the placeholders of `arrays` (the number
-// arrays that ParseJsonText kept out of the document being decoded).
+// arrays that ParseJsonText kept out of the document being decoded) by taking their vectors
+// (moved out, not copied): decode each placeholder once.
 class NumberArrayScope {
  public:
-  explicit NumberArrayScope(const std::vector<std::vector<double>>* arrays);
+  explicit NumberArrayScope(std::vector<std::vector<double>>* arrays);
   ~NumberArrayScope();
   NumberArrayScope(const NumberArrayScope&) = delete;
   NumberArrayScope& operator=(const NumberArrayScope&) = delete;
 
  private:
-  const std::vector<std::vector<double>>* previous_;
+  std::vector<std::vector<double>>* previous_;
 };
 
 // Output side: NaN as null.

@@ -596,14 +596,28 @@ class Reader {
   std::vector<double> numbers_;  // the number array being read (Array), sized like the last
 };
 
+// The index of the number array that `value` stands for, or `count` if it is no placeholder.
+std::size_t PlaceholderIndex(const nlohmann::json& value, std::size_t count) {
+  if (!value.is_binary()) return count;
+  const auto& binary = value.get_binary();
+  if (!binary.has_subtype() || binary.subtype() >= count) return count;
+  return static_cast<std::size_t>(binary.subtype());
+}
+
 }  // namespace
 
 const std::vector<double>* NumberArrayOf(const nlohmann::json& value,
                                          const std::vector<std::vector<double>>* number_arrays) {
-  if (number_arrays == nullptr || !value.is_binary()) return nullptr;
-  const auto& binary = value.get_binary();
-  if (!binary.has_subtype() || binary.subtype() >= number_arrays->size()) return nullptr;
-  return &(*number_arrays)[static_cast<std::size_t>(binary.subtype())];
+  if (number_arrays == nullptr) return nullptr;
+  const std::size_t index = PlaceholderIndex(value, number_arrays->size());
+  return index < number_arrays->size() ? &(*number_arrays)[index] : nullptr;
+}
+
+std::vector<double>* NumberArrayOf(const nlohmann::json& value,
+                                   std::vector<std::vector<double>>* number_arrays) {
+  if (number_arrays == nullptr) return nullptr;
+  const std::size_t index = PlaceholderIndex(value, number_arrays->size());
+  return index < number_arrays->size() ? &(*number_arrays)[index] : nullptr;
 }
 
 Result<nlohmann::json> ParseJson(std::string_view text, const JsonParseOptions& options) {

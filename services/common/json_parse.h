@@ -36,6 +36,8 @@ struct JsonParseOptions {
 // `value` is not such a placeholder.
 const std::vector<double>* NumberArrayOf(const nlohmann::json& value,
                                          const std::vector<std::vector<double>>* number_arrays);
+std::vector<double>* NumberArrayOf(const nlohmann::json& value,
+                                   std::vector<std::vector<double>>* number_arrays);
 
 Result<nlohmann::json> ParseJson(std::string_view text, const JsonParseOptions& options = {});
 
