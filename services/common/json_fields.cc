@@ -1,7 +1,7 @@
 #include "services/common/json_fields.h"
 
+#include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "services/common/json_parse.h"
 
@@ -43,9 +43,11 @@ tl::unexpected<Error> TypeError(const json& value, const std::string& path, cons
 
 Status CheckKeys(const json& object, const std::string& path,
                  std::initializer_list<const char*> allowed) {
-  const std::set<std::string> known(allowed.begin(), allowed.end());
   for (auto it = object.begin(); it != object.end(); ++it) {
-    if (known.count(it.key()) == 0) {
+    // A look through the short list (no set of strings built for every object decoded).
+    const std::string& key = it.key();
+    if (std::none_of(allowed.begin(), allowed.end(),
+                     [&](const char* name) { return key == name; })) {
       std::string list;
       for (const char* name : allowed) {
         if (!list.empty()) list += ", ";
