@@ -65,6 +65,11 @@ struct StorageOptions {
   int max_write_batch = 256;
   // How long a PostgreSQL connection attempt may take before the database counts as down.
   int connect_timeout_seconds = 3;
+  // SQLite: WAL frames (pages) after which a background thread copies the WAL into the
+  // database (a checkpoint), beside the commits; at 10 times as many the writer checkpoints
+  // itself, which bounds the WAL if the background checkpoints cannot keep up. Default 1000
+  // (SQLite's own automatic checkpoint, which runs inside the commit that crosses it).
+  int sqlite_checkpoint_frames = 1000;
 
   Status Validate() const;
 };
