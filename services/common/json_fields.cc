@@ -156,6 +156,29 @@ Result<std::vector<double>> History(const json& value, const std::string& path) 
   return out;
 }
 
+Result<std::vector<double>> NumberList(const json& value, const std::string& path) {
+  if (const std::vector<double>* numbers = NumberArrayOf(value, current_number_arrays)) {
+    for (std::size_t i = 0; i < numbers->size(); ++i) {  // NaN: a null in the text
+      if (std::isnan((*numbers)[i]))
+        return TypeError(json(nullptr), IndexPath(path, i), "a number");
+    }
+    return *numbers;
+  }
+  if (!value.is_array()) return TypeError(value, path, "an array of numbers");
+  std::vector<double> out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    auto x = Number(value[i], IndexPath(path, i));
+    if (!x) return tl::unexpected(x.error());
+    out.push_back(*x);
+  }
+  return out;
+}
+
+bool IsArray(const json& value) {
+  return value.is_array() || NumberArrayOf(value, current_number_arrays) != nullptr;
+}
+
 Result<std::map<std::string, double>> NumberMap(const json& value, const std::string& path) {
   if (!value.is_object()) return TypeError(value, path, "an object of numbers");
   std::map<std::string, double> out;

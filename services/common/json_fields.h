@@ -43,6 +43,10 @@ Result<Index> Integer(const json& value, const std::string& path);
 Result<std::vector<std::string>> StringList(const json& value, const std::string& path);
 // Array of numbers where null = missing (NaN).
 Result<std::vector<double>> History(const json& value, const std::string& path);
+// Array of numbers (null is an error).
+Result<std::vector<double>> NumberList(const json& value, const std::string& path);
+// An array, or an array of numbers that the reader kept apart (NumberArrayScope).
+bool IsArray(const json& value);
 Result<std::map<std::string, double>> NumberMap(const json& value, const std::string& path);
 
 template <class E>
