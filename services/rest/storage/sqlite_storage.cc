@@ -3,6 +3,7 @@
 // statements cached per connection, WAL checkpoints on a thread of their own.
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -213,14 +214,19 @@ PortfolioConfiguration ReadConfiguration(sqlite3_stmt* s) {
   return c;
 }
 
-// WAL checkpoints off the commit path. SQLite's automatic checkpoint runs inside the commit
-// that takes the WAL past 1000 frames: that commit, and every request queued behind it,
-// waited for the copy of the pages into the database and two fsyncs (the p99 latency of
-// bench/service/load.sh: 9 ms with it, 3.5 ms without). Here the writer's WAL hook only wakes
-// this thread, which checkpoints on a connection of its own (PASSIVE: beside the writer and
-// the readers) until the whole WAL is copied, so that the next write starts the WAL over.
+// WAL checkpoints, mostly off the commit path. SQLite's automatic checkpoint runs inside the
+// commit that takes the WAL past 1000 frames: that commit, and every request queued behind
+// it, waited for the copy of the pages into the database and two fsyncs (the p99 latency of
+// bench/service/load.sh: 9 ms with it, 3.5 ms without). Here, after a commit past `threshold`
+// frames, a thread of its own copies the WAL (a PASSIVE checkpoint on its own connection,
+// beside the writer and the readers). The commits made meanwhile leave a few frames, which
+// the writer copies after its next commit: a small checkpoint that completes, so that the next
+// write starts the WAL over. Past 10 x threshold frames the writer waits for the thread and
+// checkpoints itself, which bounds the WAL whatever the thread manages.
 class Checkpointer {
  public:
+  explicit Checkpointer(int threshold) : threshold_(threshold) {}
+
   ~Checkpointer() {
     if (!thread_.joinable()) return;
     {
@@ -237,7 +243,24 @@ class Checkpointer {
     return Ok();
   }
 
-  void Wake() {
+  // The writer's WAL hook, after each commit on `db`: `frames` are in the WAL. A checkpoint
+  // that fails (or finds another running) is tried again after a later commit: nothing is
+  // lost, the WAL only grows meanwhile.
+  void AfterCommit(sqlite3* db, const char* name, int frames) {
+    if (frames < last_frames_) copied_ = 0;  // the WAL started over
+    last_frames_ = frames;
+    if (frames < threshold_) return;
+    std::unique_lock<std::mutex> checkpointing(checkpoint_, std::try_to_lock);
+    if (!checkpointing.owns_lock()) {
+      if (frames < 10 * threshold_) return;  // the thread is at it
+      checkpointing.lock();
+    }
+    if (frames >= 10 * threshold_ || frames - copied_ <= threshold_ / 8) {
+      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      copied_ = 0;
+      return;
+    }
+    checkpointing.unlock();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       pending_ = true;
@@ -254,17 +277,17 @@ class Checkpointer {
         if (stopping_) return;
         pending_ = false;
       }
-      // Each pass copies what was committed before it began; commits during a pass leave a
-      // few frames for the next. A failed or busy checkpoint (e.g. the writer's own, below)
-      // is tried again at the next wake; nothing is lost, the WAL only grows meanwhile.
-      for (int pass = 0; pass < 8; ++pass) {
-        int frames = 0, copied = 0;
-        if (!connection_.Checkpoint(&frames, &copied) || copied >= frames) break;
-      }
+      const std::lock_guard<std::mutex> checkpointing(checkpoint_);
+      int frames = 0, copied = 0;
+      if (connection_.Checkpoint(&frames, &copied)) copied_ = copied;
     }
   }
 
-  Connection connection_;  // used by the thread only
+  const int threshold_;
+  Connection connection_;       // used by the thread only
+  std::mutex checkpoint_;       // held while either thread checkpoints
+  std::atomic<int> copied_{0};  // WAL frames in the database after the last checkpoint
+  int last_frames_ = 0;         // in the WAL after the last commit (writer thread only)
   std::mutex mutex_;
   std::condition_variable wake_;
   bool pending_ = false;
@@ -285,7 +308,7 @@ class SqliteStorage final : public Storage {
   Status Init() {
     PFOPT_RETURN_IF_ERROR(writer_.Open(path_, /*writer=*/true));
     PFOPT_RETURN_IF_ERROR(Migrate());
-    checkpointer_ = std::make_unique<Checkpointer>();
+    checkpointer_ = std::make_unique<Checkpointer>(options_.sqlite_checkpoint_frames);
     PFOPT_RETURN_IF_ERROR(checkpointer_->Start(path_));
     writer_.SetWalHook(&SqliteStorage::OnCommit, this);  // replaces the automatic checkpoint
     WriteQueue::Backend backend;
@@ -513,15 +536,9 @@ class SqliteStorage final : public Storage {
     return result;
   }
 
-  // The writer's WAL hook, after each commit: `frames` are in the WAL.
+  // The writer's WAL hook, after each commit (it replaces SQLite's automatic checkpoint).
   static int OnCommit(void* self, sqlite3* db, const char* name, int frames) {
-    const int threshold = static_cast<SqliteStorage*>(self)->options_.sqlite_checkpoint_frames;
-    if (frames >= 10 * threshold) {
-      // The background checkpoints do not keep up: checkpoint here, as SQLite itself would.
-      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    } else if (frames >= threshold) {
-      static_cast<SqliteStorage*>(self)->checkpointer_->Wake();
-    }
+    static_cast<SqliteStorage*>(self)->checkpointer_->AfterCommit(db, name, frames);
     return SQLITE_OK;
   }
 
