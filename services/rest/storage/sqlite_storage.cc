@@ -55,6 +55,20 @@ class Connection {
     return Ok();
   }
 
+  // Exec for the statements of every write (BEGIN, COMMIT): prepared once, from the cache
+  // (sqlite3_exec parses them again each time). Same errors as Exec.
+  Status ExecCached(const char* sql) {
+    auto statement = Prepare(sql);
+    if (!statement) return tl::unexpected(statement.error());
+    const int rc = sqlite3_step(*statement);
+    sqlite3_reset(*statement);
+    if (rc != SQLITE_DONE) {
+      return MakeError(ErrorCode::kInternal, std::string("SQLite: ") + sqlite3_errmsg(db_) +
+                                                 " (in: " + std::string(sql).substr(0, 80) + ")");
+    }
+    return Ok();
+  }
+
   // The cached prepared statement for `sql`, reset and unbound.
   Result<sqlite3_stmt*> Prepare(const char* sql) {
     auto it = statements_.find(sql);
@@ -139,6 +153,8 @@ Status Done(Connection& c, sqlite3_stmt* s, const char* what) {
   return Ok();
 }
 
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
 constexpr const char* kInsertResult =
     "INSERT INTO optimization_results (id, portfolio_id, optimal_weights, expected_return, "
     "expected_volatility, sharpe_ratio, optimization_metadata, created_at) "
@@ -312,8 +328,8 @@ class SqliteStorage final : public Storage {
     PFOPT_RETURN_IF_ERROR(checkpointer_->Start(path_));
     writer_.SetWalHook(&SqliteStorage::OnCommit, this);  // replaces the automatic checkpoint
     WriteQueue::Backend backend;
-    backend.begin = [this] { return writer_.Exec("BEGIN IMMEDIATE"); };
-    backend.commit = [this] { return writer_.Exec("COMMIT"); };
+    backend.begin = [this] { return writer_.ExecCached(kBegin); };
+    backend.commit = [this] { return writer_.ExecCached(kCommit); };
     backend.rollback = [this] { (void)writer_.Exec("ROLLBACK"); };
     writes_ = std::make_unique<WriteQueue>(std::move(backend), options_.max_write_batch);
     return Ok();
