@@ -1,6 +1,7 @@
-// SQLite implementation of Storage: one write connection owned by the group-commit writer
-// thread, a pool of read connections (WAL lets reads run beside the writer), prepared
-// statements cached per connection, WAL checkpoints on a thread of their own.
+// SQLite implementation of Storage: one write connection used by one committing caller at a
+// time (group commit, write_queue.h), a pool of read connections (WAL lets reads run beside
+// the writes), prepared statements cached per connection, WAL checkpoints on a thread of their
+// own.
 #include <sqlite3.h>
 
 #include <atomic>
@@ -232,8 +233,8 @@ PortfolioConfiguration ReadConfiguration(sqlite3_stmt* s) {
 
 // WAL checkpoints, mostly off the commit path. SQLite's automatic checkpoint runs inside the
 // commit that takes the WAL past 1000 frames: that commit, and every request queued behind
-// it, waited for the copy of the pages into the database and two fsyncs (the p99 latency of
-// bench/service/load.sh: 9 ms with it, 3.5 ms without). Here, after a commit past `threshold`
+// it, waited for the copy of the pages into the database and two fsyncs (bench/service/load.sh
+// with SQLite: p99 9-10 ms with it, ~6 ms with this). Here, after a commit past `threshold`
 // frames, a thread of its own copies the WAL (a PASSIVE checkpoint on its own connection,
 // beside the writer and the readers). The commits made meanwhile leave a few frames, which
 // the writer copies after its next commit: a small checkpoint that completes, so that the next
@@ -303,7 +304,7 @@ class Checkpointer {
   Connection connection_;       // used by the thread only
   std::mutex checkpoint_;       // held while either thread checkpoints
   std::atomic<int> copied_{0};  // WAL frames in the database after the last checkpoint
-  int last_frames_ = 0;         // in the WAL after the last commit (writer thread only)
+  int last_frames_ = 0;         // in the WAL after the last commit (committing caller only)
   std::mutex mutex_;
   std::condition_variable wake_;
   bool pending_ = false;
@@ -592,7 +593,7 @@ class SqliteStorage final : public Storage {
 
   std::string path_;
   StorageOptions options_;
-  Connection writer_;  // used by the writer thread only (and by Init before it starts)
+  Connection writer_;  // used by the committing caller only (write_queue.h), and by Init
   std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<WriteQueue> writes_;
   ConnectionPool<Connection> readers_{options_.read_connections};

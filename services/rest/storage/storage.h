@@ -12,9 +12,9 @@
 // (SaveResult), so an event exists exactly when its result does: a Kafka outage delays events,
 // never loses them.
 //
-// Thread safety: every method may be called from any thread at the same time. Writes go to one
-// writer thread that commits whatever is queued in one transaction (group commit); reads use
-// their own connections.
+// Thread safety: every method may be called from any thread at the same time. Writes are
+// committed one transaction at a time, whatever is queued together (group commit, by the
+// caller that finds no commit running); reads use their own connections.
 //
 // Errors: ErrorCode::kUnavailable when the database cannot be reached (the service answers
 // 503 and retries on the next call), kInvalidArgument for values the database rejects,
