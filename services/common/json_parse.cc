@@ -216,8 +216,9 @@ class Reader {
   };
 
   // Reads the number at p_ (RFC 8259 grammar: no '+', no leading zeros, digits after '.' and
-  // after the exponent's sign) and leaves p_ after it.
-  bool ScanNumber(NumberParts* number) {
+  // after the exponent's sign) and leaves p_ after it. Inlined into its two callers (a call
+  // and the parts passed through memory cost ~5 % of reading a document of numbers).
+  [[gnu::always_inline]] bool ScanNumber(NumberParts* number) {
     const char* p = p_;
     const char* const end = end_;
     number->start = p;
@@ -291,7 +292,7 @@ class Reader {
   // The double that std::from_chars gives for the number just scanned (its text ends at p_);
   // values too small for a double are 0 or subnormal (as strtod gives them), too large ones
   // are an error.
-  bool ToDouble(const NumberParts& number, double* out) {
+  [[gnu::always_inline]] bool ToDouble(const NumberParts& number, double* out) {
     if (number.exponent_ok && number.digits <= 19) {
       // Clinger's fast path: an integer below 2^53 times or divided by an exact power of ten
       // (<= 1e22) is one correctly rounded IEEE operation, hence what from_chars gives.
@@ -312,6 +313,12 @@ class Reader {
         return true;
       }
     }
+    return FromChars(number, out);
+  }
+
+  // ToDouble's general case (kept apart so that the fast paths are inlined where they are
+  // used).
+  bool FromChars(const NumberParts& number, double* out) {
     double value = 0.0;
     const auto [end, ec] = std::from_chars(number.start, p_, value);
     if (ec == std::errc::result_out_of_range) {
