@@ -1,7 +1,7 @@
 #include "services/common/json_fields.h"
 
+#include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "services/common/json_parse.h"
 
@@ -43,9 +43,11 @@ tl::unexpected<Error> TypeError(const json& value, const std::string& path, cons
 
 Status CheckKeys(const json& object, const std::string& path,
                  std::initializer_list<const char*> allowed) {
-  const std::set<std::string> known(allowed.begin(), allowed.end());
   for (auto it = object.begin(); it != object.end(); ++it) {
-    if (known.count(it.key()) == 0) {
+    // A look through the short list (no set of strings built for every object decoded).
+    const std::string& key = it.key();
+    if (std::none_of(allowed.begin(), allowed.end(),
+                     [&](const char* name) { return key == name; })) {
       std::string list;
       for (const char* name : allowed) {
         if (!list.empty()) list += ", ";
@@ -115,10 +117,10 @@ Result<json> ParseJsonText(std::string_view text, const char* what,
 
 namespace {
 // The number arrays of the document being decoded on this thread (NumberArrayScope).
-thread_local const std::vector<std::vector<double>>* current_number_arrays = nullptr;
+thread_local std::vector<std::vector<double>>* current_number_arrays = nullptr;
 }  // namespace
 
-NumberArrayScope::NumberArrayScope(const std::vector<std::vector<double>>* arrays)
+NumberArrayScope::NumberArrayScope(std::vector<std::vector<double>>* arrays)
     : previous_(current_number_arrays) {
   current_number_arrays = arrays;
 }
@@ -127,8 +129,8 @@ NumberArrayScope::~NumberArrayScope() { current_number_arrays = previous_; }
 
 // Array of numbers where null = missing (NaN).
 Result<std::vector<double>> History(const json& value, const std::string& path) {
-  if (const std::vector<double>* numbers = NumberArrayOf(value, current_number_arrays)) {
-    return *numbers;
+  if (std::vector<double>* numbers = NumberArrayOf(value, current_number_arrays)) {
+    return std::move(*numbers);  // decoded once (NumberArrayScope)
   }
   if (!value.is_array()) return TypeError(value, path, "an array of numbers (null = missing)");
   std::vector<double> out;
@@ -152,6 +154,29 @@ Result<std::vector<double>> History(const json& value, const std::string& path) 
     out.push_back(*x);
   }
   return out;
+}
+
+Result<std::vector<double>> NumberList(const json& value, const std::string& path) {
+  if (const std::vector<double>* numbers = NumberArrayOf(value, current_number_arrays)) {
+    for (std::size_t i = 0; i < numbers->size(); ++i) {  // NaN: a null in the text
+      if (std::isnan((*numbers)[i]))
+        return TypeError(json(nullptr), IndexPath(path, i), "a number");
+    }
+    return *numbers;
+  }
+  if (!value.is_array()) return TypeError(value, path, "an array of numbers");
+  std::vector<double> out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    auto x = Number(value[i], IndexPath(path, i));
+    if (!x) return tl::unexpected(x.error());
+    out.push_back(*x);
+  }
+  return out;
+}
+
+bool IsArray(const json& value) {
+  return value.is_array() || NumberArrayOf(value, current_number_arrays) != nullptr;
 }
 
 Result<std::map<std::string, double>> NumberMap(const json& value, const std::string& path) {

@@ -43,6 +43,10 @@ Result<Index> Integer(const json& value, const std::string& path);
 Result<std::vector<std::string>> StringList(const json& value, const std::string& path);
 // Array of numbers where null = missing (NaN).
 Result<std::vector<double>> History(const json& value, const std::string& path);
+// Array of numbers (null is an error).
+Result<std::vector<double>> NumberList(const json& value, const std::string& path);
+// An array, or an array of numbers that the reader kept apart (NumberArrayScope).
+bool IsArray(const json& value);
 Result<std::map<std::string, double>> NumberMap(const json& value, const std::string& path);
 
 template <class E>
@@ -61,16 +65,17 @@ Result<json> ParseJsonText(std::string_view text, const char* what,
                            std::vector<std::vector<double>>* number_arrays = nullptr);
 
 // While alive, History() on this thread resolves the placeholders of `arrays` (the number
-// arrays that ParseJsonText kept out of the document being decoded).
+// arrays that ParseJsonText kept out of the document being decoded) by taking their vectors
+// (moved out, not copied): decode each placeholder once.
 class NumberArrayScope {
  public:
-  explicit NumberArrayScope(const std::vector<std::vector<double>>* arrays);
+  explicit NumberArrayScope(std::vector<std::vector<double>>* arrays);
   ~NumberArrayScope();
   NumberArrayScope(const NumberArrayScope&) = delete;
   NumberArrayScope& operator=(const NumberArrayScope&) = delete;
 
  private:
-  const std::vector<std::vector<double>>* previous_;
+  std::vector<std::vector<double>>* previous_;
 };
 
 // Output side: NaN as null.

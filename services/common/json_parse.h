@@ -1,8 +1,12 @@
 // A strict, fast JSON reader producing nlohmann::json documents.
 //
 // Requests carry tens of thousands of numbers (20 strategies x 1000 returns is 20 000); the
-// generic nlohmann parser spends ~5 ms on such a body, this one well under 1 ms: numbers go
-// through std::from_chars (exact, shortest-round-trip correct), no per-character callbacks.
+// generic nlohmann parser spends ~3.5 ms on such a body, this one ~0.9 ms for the same document
+// and ~0.2 ms with the number arrays kept apart (number_arrays below). Every number is the
+// double std::from_chars gives for its text, to the bit: exact fast paths for short decimals
+// (Clinger's), from_chars itself for the others. The elements of number arrays kept apart are
+// found 64 bytes at a time and decimals of up to 16 digits without exponent are converted with
+// SIMD (~8 ns a number; json_parse.cc).
 // Strict RFC 8259: no comments, no trailing commas, no NaN/Infinity literals, UTF-8 validated,
 // control characters in strings rejected, duplicate keys in an object rejected (nlohmann would
 // keep the last one silently), nesting limited (default 128 levels) so a hostile body cannot
@@ -32,6 +36,8 @@ struct JsonParseOptions {
 // `value` is not such a placeholder.
 const std::vector<double>* NumberArrayOf(const nlohmann::json& value,
                                          const std::vector<std::vector<double>>* number_arrays);
+std::vector<double>* NumberArrayOf(const nlohmann::json& value,
+                                   std::vector<std::vector<double>>* number_arrays);
 
 Result<nlohmann::json> ParseJson(std::string_view text, const JsonParseOptions& options = {});
 

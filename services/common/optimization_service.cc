@@ -1,5 +1,6 @@
 #include "services/common/optimization_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -147,23 +148,26 @@ Result<Histories> BuildHistories(const OptimizationRequest& request, bool prices
   }
   const bool prices = with_prices == n;
   const Index rows = static_cast<Index>(length);
+  // The histories as the columns of a T x n matrix, checked as they are copied: a price must be
+  // > 0, a return > -1 (-100 %); NaN (missing) compares false and passes.
   Matrix raw(rows, static_cast<Index>(n));
+  const double floor = prices ? 0.0 : -1.0;
   for (std::size_t i = 0; i < n; ++i) {
     const std::vector<double>& h = prices ? strategies[i].prices : strategies[i].returns;
-    for (std::size_t t = 0; t < length; ++t) {
-      const double v = h[t];
-      if (!std::isnan(v) && prices && !(v > 0.0)) {
-        return InvalidArgument(
-            "price " + Num(v) + " of strategy '" + strategies[i].id + "' is not positive",
-            StrategyField(i, "prices") + "[" + std::to_string(t) + "]");
-      }
-      if (!std::isnan(v) && !prices && !(v > -1.0)) {
-        return InvalidArgument(
-            "return " + Num(v) + " of strategy '" + strategies[i].id + "' is -100 % or below",
-            StrategyField(i, "returns") + "[" + std::to_string(t) + "]");
-      }
-      raw(static_cast<Index>(t), static_cast<Index>(i)) = v;
+    std::copy(h.begin(), h.end(), raw.col(static_cast<Index>(i)).data());
+    std::size_t bad = 0;  // counted without a branch, so that the loop is vectorised
+    for (double v : h) bad += v <= floor ? 1 : 0;
+    if (bad == 0) continue;
+    std::size_t t = 0;
+    while (!(h[t] <= floor)) ++t;
+    if (prices) {
+      return InvalidArgument(
+          "price " + Num(h[t]) + " of strategy '" + strategies[i].id + "' is not positive",
+          StrategyField(i, "prices") + "[" + std::to_string(t) + "]");
     }
+    return InvalidArgument(
+        "return " + Num(h[t]) + " of strategy '" + strategies[i].id + "' is -100 % or below",
+        StrategyField(i, "returns") + "[" + std::to_string(t) + "]");
   }
   // Periodic returns, one per period after the first price.
   Matrix full;
@@ -178,7 +182,7 @@ Result<Histories> BuildHistories(const OptimizationRequest& request, bool prices
     }
     full = raw.bottomRows(rows - 1).array() / raw.topRows(rows - 1).array() - 1.0;
   } else {
-    full = raw;
+    full = std::move(raw);
   }
   const std::vector<double>& market_in = request.risk_parameters.market_returns;
   if (!market_in.empty() && static_cast<Index>(market_in.size()) != full.rows()) {
@@ -187,19 +191,30 @@ Result<Histories> BuildHistories(const OptimizationRequest& request, bool prices
                                std::to_string(full.rows()) + ")",
                            "risk_parameters.market_returns");
   }
-  // Keep the periods where some strategy has a return (NaN arithmetic marks the others).
-  std::vector<Index> keep;
-  for (Index t = 0; t < full.rows(); ++t) {
-    bool any = false;
-    for (Index j = 0; j < full.cols() && !any; ++j) any = !std::isnan(full(t, j));
-    if (any) keep.push_back(t);
+  // Keep the periods where some strategy has a return (NaN arithmetic marks the others): all
+  // of them, without a copy, when no value is missing.
+  std::size_t missing = 0;  // counted without a branch, so that the loop is vectorised
+  for (const double* v = full.data(); v != full.data() + full.size(); ++v) {
+    missing += std::isnan(*v) ? 1 : 0;
   }
-  out.returns.resize(static_cast<Index>(keep.size()), full.cols());
-  if (!market_in.empty()) out.market.resize(static_cast<Index>(keep.size()));
-  for (std::size_t k = 0; k < keep.size(); ++k) {
-    out.returns.row(static_cast<Index>(k)) = full.row(keep[k]);
+  if (missing == 0) {
+    out.returns = std::move(full);
     if (!market_in.empty())
-      out.market[static_cast<Index>(k)] = market_in[static_cast<std::size_t>(keep[k])];
+      out.market = Eigen::Map<const Vector>(market_in.data(), out.returns.rows());
+  } else {
+    std::vector<Index> keep;
+    for (Index t = 0; t < full.rows(); ++t) {
+      bool any = false;
+      for (Index j = 0; j < full.cols() && !any; ++j) any = !std::isnan(full(t, j));
+      if (any) keep.push_back(t);
+    }
+    out.returns.resize(static_cast<Index>(keep.size()), full.cols());
+    if (!market_in.empty()) out.market.resize(static_cast<Index>(keep.size()));
+    for (std::size_t k = 0; k < keep.size(); ++k) {
+      out.returns.row(static_cast<Index>(k)) = full.row(keep[k]);
+      if (!market_in.empty())
+        out.market[static_cast<Index>(k)] = market_in[static_cast<std::size_t>(keep[k])];
+    }
   }
   if (out.returns.rows() < 2) {
     return InvalidArgument("the histories give " + std::to_string(out.returns.rows()) +

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -197,6 +198,64 @@ TEST(RunOptimization, RejectsInconsistentRequestsNamingTheField) {
     EXPECT_NE(response.error().message().find(c.message_part), std::string::npos)
         << c.name << ": " << response.error().message();
   }
+}
+
+// Three strategies x 12 periods of seeded returns with CAPM expected returns over a market.
+OptimizationRequest ReturnsRequest() {
+  OptimizationRequest request;
+  request.portfolio_id = "returns";
+  request.objective = RequestObjective::kMaxSharpe;
+  std::mt19937_64 generator(7);
+  std::normal_distribution<double> noise(0.001, 0.01);
+  for (const char* id : {"A", "B", "C"}) {
+    StrategyDefinition s;
+    s.id = id;
+    for (int t = 0; t < 12; ++t) s.returns.push_back(noise(generator));
+    request.strategies.push_back(std::move(s));
+  }
+  for (int t = 0; t < 12; ++t) request.risk_parameters.market_returns.push_back(noise(generator));
+  request.risk_parameters.expected_returns_estimator = ExpectedReturnsMethod::kCapm;
+  return request;
+}
+
+TEST(PrepareProblem, NamesTheFirstReturnOfMinus100PercentOrBelow) {
+  OptimizationRequest request = ReturnsRequest();
+  request.strategies[0].returns[4] = kNaN;  // missing: fine
+  request.strategies[2].returns[1] = -1.0;
+  request.strategies[1].returns[9] = -2.5;
+  request.strategies[1].returns[10] = -1.0;
+  auto prepared = PrepareProblem(request);
+  ASSERT_FALSE(prepared);
+  EXPECT_EQ(prepared.error().field(), "strategies[1].returns[9]");
+  EXPECT_EQ(prepared.error().message(), "return -2.5 of strategy 'B' is -100 % or below");
+  request.strategies[1].returns[9] = request.strategies[1].returns[10] = -0.99;
+  prepared = PrepareProblem(request);
+  ASSERT_FALSE(prepared);
+  EXPECT_EQ(prepared.error().field(), "strategies[2].returns[1]");
+}
+
+// A period missing for every strategy is dropped, with its market return: the estimates are
+// those of the histories without it.
+TEST(PrepareProblem, DropsPeriodsMissingForEveryStrategy) {
+  const OptimizationRequest without = ReturnsRequest();
+  OptimizationRequest with = without;
+  for (auto& s : with.strategies) s.returns.insert(s.returns.begin() + 5, kNaN);
+  auto& market = with.risk_parameters.market_returns;
+  market.insert(market.begin() + 5, 0.5);
+  with.strategies[0].returns[8] = kNaN;  // missing for one strategy only: kept
+  OptimizationRequest reference = without;
+  reference.strategies[0].returns[7] = kNaN;
+  auto a = PrepareProblem(with);
+  auto b = PrepareProblem(reference);
+  ASSERT_TRUE(a) << a.error().ToString();
+  ASSERT_TRUE(b) << b.error().ToString();
+  EXPECT_EQ(a->history_periods, 12);
+  EXPECT_EQ(a->problem.expected_returns, b->problem.expected_returns);
+  EXPECT_EQ(a->problem.covariance, b->problem.covariance);
+  // Without missing values the histories are used as they are.
+  auto c = PrepareProblem(without);
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->history_periods, 12);
 }
 
 TEST(RunOptimization, RejectsBadGivenCovariance) {

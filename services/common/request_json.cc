@@ -14,8 +14,10 @@ using internal::EnumValue;
 using internal::History;
 using internal::HistoryToJson;
 using internal::IndexPath;
+using internal::IsArray;
 using internal::Join;
 using internal::Number;
+using internal::NumberList;
 using internal::NumberMap;
 using internal::NumberOrNull;
 using internal::OptionalNumber;
@@ -107,26 +109,26 @@ Result<BlackLittermanParameters> ParseBlackLitterman(const json& value, const st
   if (auto it = value.find("omega"); it != value.end() && !it->is_null()) {
     // A method name, or the matrix itself (an array of numbers = its diagonal).
     const std::string opath = Join(path, "omega");
-    if (it->is_array()) {
-      const std::size_t k = it->size();
-      const bool matrix_form = k > 0 && (*it)[0].is_array();
+    // (Arrays of 16 numbers or more come as the reader's number arrays: IsArray, NumberList.)
+    if (IsArray(*it)) {
+      const bool matrix_form = it->is_array() && !it->empty() && IsArray((*it)[0]);
+      std::vector<double> diagonal;
+      if (!matrix_form) PFOPT_ASSIGN(diagonal, NumberList(*it, opath));
+      const std::size_t k = matrix_form ? it->size() : diagonal.size();
       for (std::size_t r = 0; r < k; ++r) {
-        const json& row = (*it)[r];
         std::vector<double> values(k, 0.0);
         if (matrix_form) {
-          if (!row.is_array())
-            return TypeError(row, IndexPath(opath, r), "an array (a matrix row)");
-          if (row.size() != k) {
+          const json& row = (*it)[r];
+          if (!IsArray(row)) return TypeError(row, IndexPath(opath, r), "an array (a matrix row)");
+          PFOPT_ASSIGN(values, NumberList(row, IndexPath(opath, r)));
+          if (values.size() != k) {
             return InvalidArgument(opath + " must be a square matrix: row " + std::to_string(r) +
-                                       " has " + std::to_string(row.size()) +
+                                       " has " + std::to_string(values.size()) +
                                        " entries, expected " + std::to_string(k),
                                    IndexPath(opath, r));
           }
-          for (std::size_t c = 0; c < k; ++c) {
-            PFOPT_ASSIGN(values[c], Number(row[c], IndexPath(IndexPath(opath, r), c)));
-          }
         } else {
-          PFOPT_ASSIGN(values[r], Number(row, IndexPath(opath, r)));
+          values[r] = diagonal[r];
         }
         bl.omega_matrix.push_back(std::move(values));
       }
@@ -329,12 +331,7 @@ Result<ScenarioSettings> ParseScenarios(const json& value, const std::string& pa
   PFOPT_ASSIGN(s.as_active_cvar, OptionalBool(value, "as_active_cvar", path));
   PFOPT_ASSIGN(s.as_active_return, OptionalBool(value, "as_active_return", path));
   if (auto it = value.find("x0"); it != value.end() && !it->is_null()) {
-    if (!it->is_array()) return TypeError(*it, Join(path, "x0"), "an array of numbers");
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      double x = 0.0;
-      PFOPT_ASSIGN(x, Number((*it)[i], IndexPath(Join(path, "x0"), i)));
-      s.x0.push_back(x);
-    }
+    PFOPT_ASSIGN(s.x0, NumberList(*it, Join(path, "x0")));
   }
   return s;
 }

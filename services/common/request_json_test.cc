@@ -130,6 +130,71 @@ TEST(RequestJson, RejectsMalformedInputNamingTheField) {
   }
 }
 
+// Arrays of 16 numbers or more reach the decoder as the reader's plain vectors (json_parse.h):
+// every field that takes an array of numbers reads them, with the same checks.
+TEST(RequestJson, LongNumberArraysAreReadInEveryField) {
+  auto numbers = [](int count, const std::string& at_5 = "") {
+    std::string out = "[";
+    for (int i = 0; i < count; ++i) {
+      if (i != 0) out += ",";
+      out += i == 5 && !at_5.empty() ? at_5 : std::to_string(0.5 + i);
+    }
+    return out + "]";
+  };
+  auto with_scenarios = [](const std::string& x0) {
+    return R"({"portfolio_id": "p", "strategies": [{"id": "a"}], "scenarios": {"path": "c.npy",
+              "method": "minimize_volatility", "x0": )" +
+           x0 + "}}";
+  };
+  auto with_omega = [](const std::string& omega) {
+    return R"({"portfolio_id": "p", "strategies": [{"id": "a"}], "risk_parameters":
+              {"black_litterman": {"omega": )" +
+           omega + "}}}";
+  };
+  auto x0 = ParseOptimizationRequest(with_scenarios(numbers(20)));
+  ASSERT_TRUE(x0) << x0.error().ToString();
+  ASSERT_EQ(x0->scenarios.x0.size(), 20u);
+  EXPECT_EQ(x0->scenarios.x0[19], 19.5);
+  auto diagonal = ParseOptimizationRequest(with_omega(numbers(18)));
+  ASSERT_TRUE(diagonal) << diagonal.error().ToString();
+  const auto& omega = diagonal->risk_parameters.black_litterman.omega_matrix;
+  ASSERT_EQ(omega.size(), 18u);
+  EXPECT_EQ(omega[17][17], 17.5);
+  EXPECT_EQ(omega[17][16], 0.0);
+  std::string matrix = "[";
+  for (int r = 0; r < 17; ++r) matrix += (r == 0 ? "" : ",") + numbers(17);
+  auto full = ParseOptimizationRequest(with_omega(matrix + "]"));
+  ASSERT_TRUE(full) << full.error().ToString();
+  ASSERT_EQ(full->risk_parameters.black_litterman.omega_matrix.size(), 17u);
+  EXPECT_EQ(full->risk_parameters.black_litterman.omega_matrix[16][16], 16.5);
+
+  std::string short_row = "[";
+  for (int r = 0; r < 16; ++r) short_row += numbers(17) + ",";
+  short_row += numbers(16) + "]";
+  struct LongCase {
+    const char* name;
+    std::string json;
+    const char* field;
+    const char* message_part;
+  };
+  const LongCase cases[] = {
+      {"null in x0", with_scenarios(numbers(20, "null")), "scenarios.x0[5]", "must be a number"},
+      {"null in x0, short", with_scenarios(numbers(8, "null")), "scenarios.x0[5]",
+       "must be a number"},
+      {"null on the diagonal", with_omega(numbers(18, "null")),
+       "risk_parameters.black_litterman.omega[5]", "must be a number"},
+      {"short row", with_omega(short_row), "risk_parameters.black_litterman.omega[16]",
+       "must be a square matrix: row 16 has 16 entries, expected 17"},
+  };
+  for (const LongCase& c : cases) {
+    auto request = ParseOptimizationRequest(c.json);
+    ASSERT_FALSE(request) << c.name;
+    EXPECT_EQ(request.error().field(), c.field) << c.name;
+    EXPECT_NE(request.error().message().find(c.message_part), std::string::npos)
+        << c.name << " -> " << request.error().message();
+  }
+}
+
 TEST(ResponseJson, KeepsRequestOrderAndWritesNullForMissingNumbers) {
   OptimizationResponse response;
   response.portfolio_id = "p";

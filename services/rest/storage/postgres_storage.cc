@@ -1,7 +1,7 @@
 // PostgreSQL implementation of Storage over libpq: prepared statements only (named, prepared
-// once per connection), one writer connection owned by the group-commit writer thread, a pool
-// of read connections. A lost connection makes calls fail with kUnavailable (503) and is
-// re-established on the next call.
+// once per connection), one writer connection used by one committing caller at a time (group
+// commit, write_queue.h), a pool of read connections. A lost connection makes calls fail with
+// kUnavailable (503) and is re-established on the next call.
 //
 // The time-series table is partitioned by day (migration 0001): partitions for today and
 // tomorrow are created at start and, before a result of a day without one is written, that
@@ -612,10 +612,10 @@ class PostgresStorage final : public Storage {
 
   std::string url_;
   StorageOptions options_;
-  Connection writer_;  // writer thread only (and Init before it starts)
+  Connection writer_;  // by the committing caller only (write_queue.h), and Init
   bool partitioned_ = false;
-  std::set<std::int64_t> known_days_;    // partitions known to exist (writer thread)
-  std::set<std::int64_t> pending_days_;  // created in the open transaction (writer thread)
+  std::set<std::int64_t> known_days_;    // partitions known to exist (committing caller)
+  std::set<std::int64_t> pending_days_;  // created in the open transaction (committing caller)
   std::unique_ptr<WriteQueue> writes_;
   ConnectionPool<Connection> readers_{options_.read_connections};
 };

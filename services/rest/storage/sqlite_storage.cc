@@ -1,10 +1,14 @@
-// SQLite implementation of Storage: one write connection owned by the group-commit writer
-// thread, a pool of read connections (WAL lets reads run beside the writer), prepared
-// statements cached per connection.
+// SQLite implementation of Storage: one write connection used by one committing caller at a
+// time (group commit, write_queue.h), a pool of read connections (WAL lets reads run beside
+// the writes), prepared statements cached per connection, WAL checkpoints on a thread of their
+// own.
 #include <sqlite3.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "pfopt/core/enum_names.h"
@@ -52,6 +56,20 @@ class Connection {
     return Ok();
   }
 
+  // Exec for the statements of every write (BEGIN, COMMIT): prepared once, from the cache
+  // (sqlite3_exec parses them again each time). Same errors as Exec.
+  Status ExecCached(const char* sql) {
+    auto statement = Prepare(sql);
+    if (!statement) return tl::unexpected(statement.error());
+    const int rc = sqlite3_step(*statement);
+    sqlite3_reset(*statement);
+    if (rc != SQLITE_DONE) {
+      return MakeError(ErrorCode::kInternal, std::string("SQLite: ") + sqlite3_errmsg(db_) +
+                                                 " (in: " + std::string(sql).substr(0, 80) + ")");
+    }
+    return Ok();
+  }
+
   // The cached prepared statement for `sql`, reset and unbound.
   Result<sqlite3_stmt*> Prepare(const char* sql) {
     auto it = statements_.find(sql);
@@ -77,6 +95,18 @@ class Connection {
                              code == SQLITE_FULL || code == SQLITE_READONLY;
     return MakeError(unavailable ? ErrorCode::kUnavailable : ErrorCode::kInternal,
                      "SQLite " + what + ": " + message);
+  }
+
+  // A PASSIVE checkpoint of the WAL: `frames` in it, `copied` of them in the database now.
+  // False if it failed (or another checkpoint was running).
+  bool Checkpoint(int* frames, int* copied) {
+    return sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, frames, copied) ==
+           SQLITE_OK;
+  }
+
+  // Calls `hook` after each commit (sqlite3_wal_hook; it replaces the automatic checkpoint).
+  void SetWalHook(int (*hook)(void*, sqlite3*, const char*, int), void* argument) {
+    sqlite3_wal_hook(db_, hook, argument);
   }
 
   // Resets every statement, ending the read transaction a half-stepped one would keep open
@@ -124,6 +154,8 @@ Status Done(Connection& c, sqlite3_stmt* s, const char* what) {
   return Ok();
 }
 
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
 constexpr const char* kInsertResult =
     "INSERT INTO optimization_results (id, portfolio_id, optimal_weights, expected_return, "
     "expected_volatility, sharpe_ratio, optimization_metadata, created_at) "
@@ -199,6 +231,87 @@ PortfolioConfiguration ReadConfiguration(sqlite3_stmt* s) {
   return c;
 }
 
+// WAL checkpoints, mostly off the commit path. SQLite's automatic checkpoint runs inside the
+// commit that takes the WAL past 1000 frames: that commit, and every request queued behind
+// it, waited for the copy of the pages into the database and two fsyncs (bench/service/load.sh
+// with SQLite: p99 9-10 ms with it, ~6 ms with this). Here, after a commit past `threshold`
+// frames, a thread of its own copies the WAL (a PASSIVE checkpoint on its own connection,
+// beside the writer and the readers). The commits made meanwhile leave a few frames, which
+// the writer copies after its next commit: a small checkpoint that completes, so that the next
+// write starts the WAL over. Past 10 x threshold frames the writer waits for the thread and
+// checkpoints itself, which bounds the WAL whatever the thread manages.
+class Checkpointer {
+ public:
+  explicit Checkpointer(int threshold) : threshold_(threshold) {}
+
+  ~Checkpointer() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  Status Start(const std::string& path) {
+    PFOPT_RETURN_IF_ERROR(connection_.Open(path, /*writer=*/false));
+    thread_ = std::thread([this] { Loop(); });
+    return Ok();
+  }
+
+  // The writer's WAL hook, after each commit on `db`: `frames` are in the WAL. A checkpoint
+  // that fails (or finds another running) is tried again after a later commit: nothing is
+  // lost, the WAL only grows meanwhile.
+  void AfterCommit(sqlite3* db, const char* name, int frames) {
+    if (frames < last_frames_) copied_ = 0;  // the WAL started over
+    last_frames_ = frames;
+    if (frames < threshold_) return;
+    std::unique_lock<std::mutex> checkpointing(checkpoint_, std::try_to_lock);
+    if (!checkpointing.owns_lock()) {
+      if (frames < 10 * threshold_) return;  // the thread is at it
+      checkpointing.lock();
+    }
+    if (frames >= 10 * threshold_ || frames - copied_ <= threshold_ / 8) {
+      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      copied_ = 0;
+      return;
+    }
+    checkpointing.unlock();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      pending_ = true;
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return pending_ || stopping_; });
+        if (stopping_) return;
+        pending_ = false;
+      }
+      const std::lock_guard<std::mutex> checkpointing(checkpoint_);
+      int frames = 0, copied = 0;
+      if (connection_.Checkpoint(&frames, &copied)) copied_ = copied;
+    }
+  }
+
+  const int threshold_;
+  Connection connection_;       // used by the thread only
+  std::mutex checkpoint_;       // held while either thread checkpoints
+  std::atomic<int> copied_{0};  // WAL frames in the database after the last checkpoint
+  int last_frames_ = 0;         // in the WAL after the last commit (committing caller only)
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool pending_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(std::string path, const StorageOptions& options)
@@ -206,14 +319,18 @@ class SqliteStorage final : public Storage {
 
   ~SqliteStorage() override {
     writes_.reset();  // drains the queue while writer_ is alive
+    checkpointer_.reset();
   }
 
   Status Init() {
     PFOPT_RETURN_IF_ERROR(writer_.Open(path_, /*writer=*/true));
     PFOPT_RETURN_IF_ERROR(Migrate());
+    checkpointer_ = std::make_unique<Checkpointer>(options_.sqlite_checkpoint_frames);
+    PFOPT_RETURN_IF_ERROR(checkpointer_->Start(path_));
+    writer_.SetWalHook(&SqliteStorage::OnCommit, this);  // replaces the automatic checkpoint
     WriteQueue::Backend backend;
-    backend.begin = [this] { return writer_.Exec("BEGIN IMMEDIATE"); };
-    backend.commit = [this] { return writer_.Exec("COMMIT"); };
+    backend.begin = [this] { return writer_.ExecCached(kBegin); };
+    backend.commit = [this] { return writer_.ExecCached(kCommit); };
     backend.rollback = [this] { (void)writer_.Exec("ROLLBACK"); };
     writes_ = std::make_unique<WriteQueue>(std::move(backend), options_.max_write_batch);
     return Ok();
@@ -436,6 +553,12 @@ class SqliteStorage final : public Storage {
     return result;
   }
 
+  // The writer's WAL hook, after each commit (it replaces SQLite's automatic checkpoint).
+  static int OnCommit(void* self, sqlite3* db, const char* name, int frames) {
+    static_cast<SqliteStorage*>(self)->checkpointer_->AfterCommit(db, name, frames);
+    return SQLITE_OK;
+  }
+
   Status Migrate() {
     PFOPT_RETURN_IF_ERROR(
         writer_.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
@@ -470,7 +593,8 @@ class SqliteStorage final : public Storage {
 
   std::string path_;
   StorageOptions options_;
-  Connection writer_;  // used by the writer thread only (and by Init before it starts)
+  Connection writer_;  // used by the committing caller only (write_queue.h), and by Init
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<WriteQueue> writes_;
   ConnectionPool<Connection> readers_{options_.read_connections};
 };

@@ -18,6 +18,12 @@ Status StorageOptions::Validate() const {
   if (connect_timeout_seconds < 1) {
     return InvalidArgument("connect_timeout_seconds must be >= 1", "connect_timeout_seconds");
   }
+  if (sqlite_checkpoint_frames < 1 || sqlite_checkpoint_frames > 1000000) {
+    return InvalidArgument("sqlite_checkpoint_frames is " +
+                               std::to_string(sqlite_checkpoint_frames) +
+                               "; it must be in 1..1000000",
+                           "sqlite_checkpoint_frames");
+  }
   return Ok();
 }
 

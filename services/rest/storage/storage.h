@@ -12,9 +12,9 @@
 // (SaveResult), so an event exists exactly when its result does: a Kafka outage delays events,
 // never loses them.
 //
-// Thread safety: every method may be called from any thread at the same time. Writes go to one
-// writer thread that commits whatever is queued in one transaction (group commit); reads use
-// their own connections.
+// Thread safety: every method may be called from any thread at the same time. Writes are
+// committed one transaction at a time, whatever is queued together (group commit, by the
+// caller that finds no commit running); reads use their own connections.
 //
 // Errors: ErrorCode::kUnavailable when the database cannot be reached (the service answers
 // 503 and retries on the next call), kInvalidArgument for values the database rejects,
@@ -65,6 +65,11 @@ struct StorageOptions {
   int max_write_batch = 256;
   // How long a PostgreSQL connection attempt may take before the database counts as down.
   int connect_timeout_seconds = 3;
+  // SQLite: WAL frames (pages) after which a background thread copies the WAL into the
+  // database (a checkpoint), beside the commits; at 10 times as many the writer checkpoints
+  // itself, which bounds the WAL if the background checkpoints cannot keep up. Default 1000
+  // (SQLite's own automatic checkpoint, which runs inside the commit that crosses it).
+  int sqlite_checkpoint_frames = 1000;
 
   Status Validate() const;
 };

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -311,6 +313,36 @@ TEST_P(StorageTest, UnreachableDatabaseIsUnavailableAndRecovers) {
   EXPECT_TRUE(storage_->SaveResult(r, MakeEvent(r)));
   auto latest = storage_->LatestResult("down");
   ASSERT_TRUE(latest && latest->has_value());
+}
+
+// WAL checkpoints run beside the commits (sqlite_checkpoint_frames; at 10 times as many the
+// writer checkpoints itself): the WAL stays bounded and every result is kept, across reopening.
+TEST(SqliteStorage, CheckpointsKeepTheWalBoundedAndEveryResult) {
+  testing::TestDatabase database("sqlite");
+  StorageOptions options;
+  options.sqlite_checkpoint_frames = 50;
+  auto storage = OpenStorage(database.url(), options);
+  ASSERT_TRUE(storage) << storage.error().ToString();
+  // ~10 pages a result (8 KB of metadata twice, the event, the indexes): ~6000 frames in all,
+  // about 24 MB of WAL without checkpoints.
+  constexpr int kResults = 600;
+  const std::string wal = database.url().substr(std::string("sqlite:").size()) + "-wal";
+  std::uintmax_t largest_wal = 0;
+  for (int i = 0; i < kResults; ++i) {
+    StoredResult r = MakeResult("wal", At("2025-11-11T11:00:00Z") + std::chrono::seconds(i), i);
+    r.metadata_json = R"({"padding":")" + std::string(8000, 'x') + R"("})";
+    ASSERT_TRUE((*storage)->SaveResult(r, MakeEvent(r)));
+    largest_wal = std::max(largest_wal, std::filesystem::file_size(wal));
+  }
+  // 500 frames of 4 KB, plus the commits that may land while a checkpoint is running.
+  EXPECT_LT(largest_wal, 1200u * 4120u);
+  storage->reset();
+  auto reopened = OpenStorage(database.url(), options);
+  ASSERT_TRUE(reopened) << reopened.error().ToString();
+  auto all = (*reopened)->History("wal", At("2025-01-01"), At("2026-01-01"), 1000);
+  ASSERT_TRUE(all) << all.error().ToString();
+  ASSERT_EQ(all->size(), static_cast<std::size_t>(kResults));
+  EXPECT_EQ(all->back().expected_return, kResults - 1);
 }
 
 TEST(StorageUrl, UnknownSchemesAndMissingPathsAreErrors) {
