@@ -7,7 +7,8 @@
 // overridden (producer_config / consumer_config, `--kafka-config key=value`). Consumer defaults:
 // enable.auto.commit=false (the Rebalancer commits after its checkpoints),
 // enable.partition.eof=true (drains), partition.assignment.strategy=range, isolation.level=
-// read_committed.
+// read_committed, queued.min.messages=1000000 (prefetch bounded by queued.max.messages.kbytes,
+// 64 MiB, instead of pausing at 100 000 messages).
 // Topics must exist (the rdkafka mock helper of the tests creates them); Partitions() reads
 // their metadata.
 #ifndef PFOPT_SERVICES_STREAM_BUS_KAFKA_BUS_H_
