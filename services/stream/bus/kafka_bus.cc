@@ -246,16 +246,18 @@ class KafkaBus::KafkaConsumer final : public Consumer {
  public:
   static Result<std::unique_ptr<Consumer>> Create(const KafkaBusOptions& options,
                                                   const std::string& group) {
-    Config config = {
-        {"bootstrap.servers", options.brokers}, {"group.id", group},
-        {"enable.auto.commit", "false"},        {"enable.auto.offset.store", "false"},
-        {"enable.partition.eof", "true"},       {"partition.assignment.strategy", "range"},
-        {"auto.offset.reset", "latest"},
-        // Prefetch bounded by queued.max.messages.kbytes (64 MiB) rather than by librdkafka's
-        // 100 000 messages: at that count a partition's fetching pauses and resumes late, which
-        // held a consumer reading a backlog to ~170 k records/s (stream_kafka_bench --prefill
-        // 1: 240-270 k/s with this).
-        {"queued.min.messages", "1000000"}};
+    Config config = {{"bootstrap.servers", options.brokers},
+                     {"group.id", group},
+                     {"enable.auto.commit", "false"},
+                     {"enable.auto.offset.store", "false"},
+                     {"enable.partition.eof", "true"},
+                     {"partition.assignment.strategy", "range"},
+                     {"auto.offset.reset", "latest"},
+                     // Prefetch bounded by queued.max.messages.kbytes (64 MiB) rather than by
+                     // librdkafka's 100 000 messages: at that count a partition's fetching pauses
+                     // and resumes late, which held a consumer reading a backlog to ~170 k
+                     // records/s (stream_kafka_bench --prefill 1: 240-270 k/s with this).
+                     {"queued.min.messages", "1000000"}};
     for (const auto& [key, value] : options.consumer_config) config[key] = value;
     auto conf = MakeConf(config);
     if (!conf) return tl::unexpected(conf.error());
