@@ -1,7 +1,7 @@
 // Speed of the rebalancer over Kafka with Avro (bench/README.md, "Real-time rebalancer").
 //
 //   stream_kafka_bench [--mock PATH] [--ticks N] [--assets N] [--compression gzip|lz4|none]
-//                      [--linger MS] [--prefill 0|1] [--rate TICKS_PER_S]
+//                      [--linger MS] [--batch-size BYTES] [--prefill 0|1] [--rate TICKS_PER_S]
 //
 // Starts librdkafka's mock cluster in its own process (pfopt_kafka_mock: 3 brokers, topics of 3
 // partitions, on loopback), then, once a consumer group member has its partitions, publishes N
@@ -124,6 +124,7 @@ int Main(int argc, char** argv) {
   int assets = 11;
   std::string compression = "gzip";
   std::string linger = "5";
+  std::string batch_size = "16384";  // the feed's default (the original system's)
   bool prefill = false;
   double rate = 0.0;  // ticks per second offered by the producer; 0 = as fast as it can
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -138,6 +139,8 @@ int Main(int argc, char** argv) {
       compression = value;
     else if (flag == "--linger")
       linger = value;
+    else if (flag == "--batch-size")
+      batch_size = value;
     else if (flag == "--prefill")
       prefill = value == "1";
     else if (flag == "--rate")
@@ -160,6 +163,7 @@ int Main(int argc, char** argv) {
   options.brokers = mock.brokers;
   options.producer_config = {{"compression.codec", compression},
                              {"linger.ms", linger},
+                             {"batch.size", batch_size},
                              {"queue.buffering.max.messages", "1000000"}};
   options.consumer_config = {{"session.timeout.ms", "6000"}, {"fetch.wait.max.ms", "10"}};
   auto bus = KafkaBus::Create(options);
@@ -274,6 +278,7 @@ int Main(int argc, char** argv) {
       {"assets", assets},
       {"compression", compression},
       {"linger_ms", std::stoi(linger)},
+      {"batch_size", std::stoll(batch_size)},
       {"prefilled", prefill},
       {"offered_ticks_per_s", rate > 0.0 ? nlohmann::ordered_json(rate) : nlohmann::ordered_json()},
       {"produce_ticks_per_s",
