@@ -154,13 +154,7 @@ Result<MultiObjectiveResult> OptimizeMultiObjective(const PortfolioProblem& prob
   const bool uses_tail = lw.cvar > 0.0 || options.cvar_limit.has_value();
   PFOPT_RETURN_IF_ERROR(CheckScenarios(scenario_returns, n, uses_tail,
                                        lw.cvar > 0.0 ? "a CVaR objective" : "a CVaR limit"));
-  const PortfolioConstraints& c = problem.constraints;
-  if (c.budget == 0.0 && EffectiveLowerBounds(c, n).minCoeff() >= 0.0) {
-    return InvalidArgument(
-        "a market-neutral portfolio (budget 0) needs short positions: set a negative minimum "
-        "weight",
-        "budget");
-  }
+  PFOPT_RETURN_IF_ERROR(internal::CheckMarketNeutralAllowsShorts(problem.constraints, n));
   const Matrix scenarios = scenario_returns;
 
   internal::LinearFormulation f = internal::BuildLinearFormulation(problem);

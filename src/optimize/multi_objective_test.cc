@@ -155,6 +155,13 @@ TEST(OptimizeMultiObjective, RejectsBadWeightsAndMissingInputs) {
   mo.weights = {.variance = 1.0};
   mo.cvar_alpha = 0.0;
   EXPECT_EQ(OptimizeMultiObjective(m.problem, m.scenarios, mo).error().field(), "cvar_alpha");
+  mo.cvar_alpha = 0.05;
+  PortfolioProblem neutral = m.problem;
+  neutral.constraints.budget = 0.0;  // long-only bounds: no portfolio can sum to 0 and invest
+  const auto rejected = OptimizeMultiObjective(neutral, m.scenarios, mo);
+  ASSERT_FALSE(rejected.has_value());
+  EXPECT_EQ(rejected.error().field(), "budget");
+  EXPECT_NE(rejected.error().message().find("needs short positions"), std::string::npos);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,14 +19,19 @@ Result<Objective> CheckMeanVarianceProblem(const PortfolioProblem& problem,
         std::string(EnumToString(options.objective)) + " needs expected returns for every asset",
         "expected_returns");
   }
-  const PortfolioConstraints& c = problem.constraints;
-  if (c.budget == 0.0 && EffectiveLowerBounds(c, n).minCoeff() >= 0.0) {
+  PFOPT_RETURN_IF_ERROR(CheckMarketNeutralAllowsShorts(problem.constraints, n));
+  return objective;
+}
+
+Status CheckMarketNeutralAllowsShorts(const PortfolioConstraints& constraints, Index num_assets) {
+  if (constraints.budget == 0.0 &&
+      EffectiveLowerBounds(constraints, num_assets).minCoeff() >= 0.0) {
     return InvalidArgument(
         "a market-neutral portfolio (budget 0) needs short positions: set a negative minimum "
         "weight",
         "budget");
   }
-  return objective;
+  return Ok();
 }
 
 bool QpSolved(QpStatus status) {

@@ -19,6 +19,10 @@ namespace pfopt::internal {
 Result<Objective> CheckMeanVarianceProblem(const PortfolioProblem& problem,
                                            const MeanVarianceOptions& options);
 
+// A market-neutral budget (0) needs short positions: an error naming `budget` if every minimum
+// weight is >= 0.
+Status CheckMarketNeutralAllowsShorts(const PortfolioConstraints& constraints, Index num_assets);
+
 // kOptimal / kOptimalInaccurate.
 bool QpSolved(QpStatus status);
 
