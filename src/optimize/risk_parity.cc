@@ -215,12 +215,12 @@ class SpinuNewton {
   // entry above 1e30), so that products with sigma_float_ lose only precision; makes
   // sigma_float_ on the first call.
   bool SingleProductsSafe() {
-    if (single_safe_ < 0) {
+    if (!single_safe_) {
       const double largest = sigma_.cwiseAbs().maxCoeff();
-      single_safe_ = largest <= 1e30 && sigma_.diagonal().minCoeff() >= 1e-30 ? 1 : 0;
-      if (single_safe_ == 1) sigma_float_ = sigma_.cast<float>();
+      single_safe_ = largest <= 1e30 && sigma_.diagonal().minCoeff() >= 1e-30;
+      if (*single_safe_) sigma_float_ = sigma_.cast<float>();
     }
-    return single_safe_ == 1;
+    return *single_safe_;
   }
 
   // Single-precision Cholesky factor of H at the current point, in place.
@@ -289,8 +289,8 @@ class SpinuNewton {
   Matrix work_;
   Eigen::MatrixXf factor_;  // lower triangle: the Cholesky factor L of H = L L'
   Eigen::VectorXf work_float_;
-  int single_safe_ = -1;         // SingleProductsSafe(): -1 not known yet, 0 no, 1 yes
-  Eigen::MatrixXf sigma_float_;  // Sigma in single precision, if SingleProductsSafe()
+  std::optional<bool> single_safe_;  // SingleProductsSafe(), once known
+  Eigen::MatrixXf sigma_float_;      // Sigma in single precision, if SingleProductsSafe()
   Eigen::VectorXf p_float_, hp_float_;
   bool have_factor_ = false;
   Vector inverse_diagonal_, z_, p_, hp_;
