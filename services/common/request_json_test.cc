@@ -3,9 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 
 namespace pfopt::service {
 namespace {
+
+// `json` is rejected with an error on `field` whose message contains `message_part`; `label`
+// names the case in failure messages.
+void ExpectRejected(const std::string& json, const std::string& field,
+                    const std::string& message_part, const std::string& label) {
+  auto request = ParseOptimizationRequest(json);
+  ASSERT_FALSE(request) << label;
+  EXPECT_EQ(request.error().field(), field) << label;
+  EXPECT_NE(request.error().message().find(message_part), std::string::npos)
+      << label << " -> " << request.error().message();
+}
 
 constexpr const char* kFullRequest = R"({
   "portfolio_id": "portfolio_001",
@@ -121,13 +133,7 @@ TEST(RequestJson, RejectsMalformedInputNamingTheField) {
       {R"({"portfolio_id": "p", "strategies": [], "risk_parameters": {"compounding": 1}})",
        "risk_parameters.compounding", "must be a boolean"},
   };
-  for (const BadCase& c : cases) {
-    auto request = ParseOptimizationRequest(c.json);
-    ASSERT_FALSE(request) << c.json;
-    EXPECT_EQ(request.error().field(), c.field) << c.json;
-    EXPECT_NE(request.error().message().find(c.message_part), std::string::npos)
-        << c.json << " -> " << request.error().message();
-  }
+  for (const BadCase& c : cases) ExpectRejected(c.json, c.field, c.message_part, c.json);
 }
 
 // Arrays of 16 numbers or more reach the decoder as the reader's plain vectors (json_parse.h):
@@ -186,13 +192,7 @@ TEST(RequestJson, LongNumberArraysAreReadInEveryField) {
       {"short row", with_omega(short_row), "risk_parameters.black_litterman.omega[16]",
        "must be a square matrix: row 16 has 16 entries, expected 17"},
   };
-  for (const LongCase& c : cases) {
-    auto request = ParseOptimizationRequest(c.json);
-    ASSERT_FALSE(request) << c.name;
-    EXPECT_EQ(request.error().field(), c.field) << c.name;
-    EXPECT_NE(request.error().message().find(c.message_part), std::string::npos)
-        << c.name << " -> " << request.error().message();
-  }
+  for (const LongCase& c : cases) ExpectRejected(c.json, c.field, c.message_part, c.name);
 }
 
 TEST(ResponseJson, KeepsRequestOrderAndWritesNullForMissingNumbers) {

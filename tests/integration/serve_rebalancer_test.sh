@@ -22,6 +22,18 @@ fail() {
   echo "--- stderr" >&2; tail -20 "$work/err" >&2 || true
   exit 1
 }
+
+# The results stored after the first $before in $work/history.json: at least one, every weight
+# within the stored configuration's max_weight of 0.2. $1 names who stored them.
+weights_within_max() {
+  py "
+import json
+h = json.load(open('$work/history.json'))['results'][$before:]
+assert h, 'no new weights'
+for r in h:
+    assert max(r['optimal_weights'].values()) <= 0.2 + 1e-9, r['optimal_weights']
+" || fail "$1: no new weights, or max_weight 0.2 not honoured"
+}
 start() {  # start [extra flags...]
   "$pfopt" serve --port 0 --db "sqlite:$work/pfopt.db" "$@" >"$work/out" 2>"$work/err" &
   pid=$!
@@ -89,13 +101,7 @@ for _ in $(seq 1 200); do
   [[ $m -gt $before ]] && break
   sleep 0.1
 done
-py "
-import json
-h = json.load(open('$work/history.json'))['results'][$before:]
-assert h, 'no new weights'
-for r in h:
-    assert max(r['optimal_weights'].values()) <= 0.2 + 1e-9, r['optimal_weights']
-" || fail "max_weight 0.2 not honoured"
+weights_within_max "the rebalancer in pfopt serve"
 stop
 
 # 2b. pfopt stream --db: the same stored configuration, weights stored as results.
@@ -111,13 +117,7 @@ assert s['service_results']['stored'] >= 1 and s['service_results']['errors'] ==
 start
 curl -s "$url/api/v1/optimization/casablanca/history?limit=1000" >"$work/history.json"
 stop
-py "
-import json
-h = json.load(open('$work/history.json'))['results'][$before:]
-assert h, 'no weights from pfopt stream'
-for r in h:
-    assert max(r['optimal_weights'].values()) <= 0.2 + 1e-9, r['optimal_weights']
-" || fail "pfopt stream --db: max_weight 0.2 not honoured"
+weights_within_max "pfopt stream --db"
 
 # 3. Disabled: the portfolio is left out; with nothing left to run it is an error (exit 2).
 start
