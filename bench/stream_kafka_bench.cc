@@ -21,6 +21,7 @@
 // With --rate R the producer publishes at R ticks/s (paced every 1 000 ticks) instead of as fast
 // as it can: the question is then whether the stream keeps up with that offered load, and the
 // latencies are those of a pipeline that is not backlogged.
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,10 +31,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +55,8 @@ namespace pfopt::stream {
 namespace {
 
 int64_t WallMs() { return WallClockMs(); }
+
+constexpr int64_t kWarmUpTimestampMs = 1;  // marks the warm-up quotes
 
 class ChainEmitter final : public Emitter {
  public:
@@ -111,6 +119,42 @@ Mock StartMock(const std::string& path, const std::string& topics) {
   return {pid, line};
 }
 
+// CPU seconds used so far by each thread of process `pid`, summed by thread name (librdkafka
+// names its threads rdk:main, rdk:broker<N>, rdk:mock...), from /proc/<pid>/task/*/stat.
+std::map<std::string, double> CpuByThreadName(pid_t pid) {
+  std::map<std::string, double> seconds;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  for (const auto& entry : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::string name = stat.substr(open + 1, close - open - 1);
+    // Fields after the name: state(3) ... utime(14) stime(15), counted from 1.
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    seconds[name] += (utime + stime) / tick;
+  }
+  return seconds;
+}
+
+// after - before, per name, with the given prefix ("bench/" or "mock/").
+void AddCpuDelta(const std::map<std::string, double>& before,
+                 const std::map<std::string, double>& after, const std::string& prefix,
+                 std::map<std::string, double>* out) {
+  for (const auto& [name, value] : after) {
+    const auto it = before.find(name);
+    (*out)[prefix + name] += value - (it == before.end() ? 0.0 : it->second);
+  }
+}
+
 double Percentile(std::vector<int64_t> values, double q) {
   if (values.empty()) return 0.0;
   std::sort(values.begin(), values.end());
@@ -123,6 +167,8 @@ int Main(int argc, char** argv) {
   int64_t ticks = 500000;
   int assets = 11;
   std::string compression = "gzip";
+  std::map<std::string, std::string> extra_producer_config;  // --producer-config KEY=VALUE
+  std::string compression_level = "-1";                      // the codec's default (gzip: 6)
   std::string linger = "5";
   std::string batch_size = "16384";  // the feed's default (the original system's)
   bool prefill = false;
@@ -137,6 +183,10 @@ int Main(int argc, char** argv) {
       assets = std::stoi(value);
     else if (flag == "--compression")
       compression = value;
+    else if (flag == "--producer-config" && value.find('=') != std::string::npos)
+      extra_producer_config[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
+    else if (flag == "--compression-level")
+      compression_level = value;
     else if (flag == "--linger")
       linger = value;
     else if (flag == "--batch-size")
@@ -162,9 +212,11 @@ int Main(int argc, char** argv) {
   KafkaBusOptions options;
   options.brokers = mock.brokers;
   options.producer_config = {{"compression.codec", compression},
+                             {"compression.level", compression_level},
                              {"linger.ms", linger},
                              {"batch.size", batch_size},
                              {"queue.buffering.max.messages", "1000000"}};
+  for (const auto& [key, value] : extra_producer_config) options.producer_config[key] = value;
   options.consumer_config = {{"session.timeout.ms", "6000"}, {"fetch.wait.max.ms", "10"}};
   auto bus = KafkaBus::Create(options);
   if (!bus) {
@@ -221,7 +273,9 @@ int Main(int argc, char** argv) {
   int64_t received = 0, undecodable = 0;
   int64_t first_ms = 0, last_ms = 0;
   double consumer_cpu_seconds = 0.0;
+  std::map<std::string, double> consume_cpu_end;
   const auto consume_all = [&] {
+    ::pthread_setname_np(::pthread_self(), "consume");
     std::vector<Message> messages;
     int64_t idle_since = WallMs();
     timespec cpu_start{}, cpu_end{};
@@ -236,6 +290,7 @@ int Main(int argc, char** argv) {
       }
       idle_since = now;
       for (const Message& m : messages) {
+        if (m.timestamp_ms == kWarmUpTimestampMs) continue;
         if (m.record == nullptr) ++undecodable;
         returns.Process(m, out);
         latencies.push_back(WallMs() - m.timestamp_ms);
@@ -244,13 +299,27 @@ int Main(int argc, char** argv) {
       last_ms = WallMs();
     }
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_end);
+    consume_cpu_end = CpuByThreadName(::getpid());  // this thread's CPU is gone once it ends
     consumer_cpu_seconds = static_cast<double>(cpu_end.tv_sec - cpu_start.tv_sec) +
                            1e-9 * static_cast<double>(cpu_end.tv_nsec - cpu_start.tv_nsec);
   };
   std::thread consume;
   if (!prefill) consume = std::thread(consume_all);
 
+  ::pthread_setname_np(::pthread_self(), "produce");
   auto producer = (*bus)->CreateProducer();
+  // Warm-up, not timed: one quote per ticker (so every partition's leader is connected and the
+  // producer has its id), flushed; the consumer skips them by their timestamp.
+  for (int i = 0; i < assets && i < ticks; ++i) {
+    (void)(*producer)->Publish(Topic::kPrices, keys[static_cast<std::size_t>(i)],
+                               kWarmUpTimestampMs, records[static_cast<std::size_t>(i)], 0);
+  }
+  if (!(*producer)->Flush(std::chrono::milliseconds(30000))) {
+    std::cerr << "the warm-up quotes were not delivered\n";
+    return 1;
+  }
+  const auto bench_cpu_before = CpuByThreadName(::getpid());
+  const auto mock_cpu_before = CpuByThreadName(mock.pid);
   const int64_t produce_start = WallMs();
   const auto pace_start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < ticks; ++i) {
@@ -269,7 +338,22 @@ int Main(int argc, char** argv) {
     latencies.clear();
   }
   consume.join();
+  std::map<std::string, double> cpu;  // CPU seconds of the run, after set-up, by thread
+  auto bench_cpu_after = CpuByThreadName(::getpid());
+  bench_cpu_after["consume"] = consume_cpu_end["consume"];
+  AddCpuDelta(bench_cpu_before, bench_cpu_after, "bench/", &cpu);
+  AddCpuDelta(mock_cpu_before, CpuByThreadName(mock.pid), "mock/", &cpu);
+  double cpu_total = 0.0;
+  nlohmann::ordered_json cpu_us_per_tick;
+  for (const auto& [name, value] : cpu) {
+    cpu_total += value;
+    cpu_us_per_tick[name] = std::round(1e7 * value / static_cast<double>(ticks)) / 10.0;
+  }
   (*consumer)->Close();
+  // The clients go before the brokers (else they log the brokers' disappearance).
+  consumer->reset();
+  producer->reset();
+  bus->reset();
   ::kill(mock.pid, SIGTERM);
   ::waitpid(mock.pid, nullptr, 0);
 
@@ -277,6 +361,7 @@ int Main(int argc, char** argv) {
       {"ticks", ticks},
       {"assets", assets},
       {"compression", compression},
+      {"compression_level", std::stoi(compression_level)},
       {"linger_ms", std::stoi(linger)},
       {"batch_size", std::stoll(batch_size)},
       {"prefilled", prefill},
@@ -285,6 +370,10 @@ int Main(int argc, char** argv) {
        1000.0 * static_cast<double>(ticks) / std::max<int64_t>(1, produce_ms)},
       {"consume_ticks_per_s",
        1000.0 * static_cast<double>(received) / std::max<int64_t>(1, last_ms - first_ms)},
+      {"through_ticks_per_s",
+       prefill ? nlohmann::ordered_json()
+               : nlohmann::ordered_json(1000.0 * static_cast<double>(received) /
+                                        std::max<int64_t>(1, last_ms - produce_start))},
       {"received", received},
       {"consumer_thread_ticks_per_cpu_s", static_cast<double>(received) / consumer_cpu_seconds},
       {"end_to_end_ms_p50",
@@ -294,7 +383,9 @@ int Main(int argc, char** argv) {
       {"metrics_emitted", out.metrics},
       {"undecodable", undecodable},
       {"rejected", out.rejected},
-      {"flush_ok", flushed.has_value()}};
+      {"flush_ok", flushed.has_value()},
+      {"cpu_us_per_tick", std::round(1e7 * cpu_total / static_cast<double>(ticks)) / 10.0},
+      {"cpu_us_per_tick_by_thread", cpu_us_per_tick}};
   std::cout << result.dump() << "\n";
   return flushed && received == ticks && undecodable == 0 && out.rejected == 0 ? 0 : 1;
 }

@@ -136,6 +136,51 @@ bool HasShape(RecordType type, std::string_view bytes) {
   return reader.AtEnd();
 }
 
+// ---- BourseData's flat path ------------------------------------------------------------------
+
+// Appends Avro's long encoding of `value` (zig-zag, then 7 bits per byte, low first).
+void PutLong(int64_t value, std::string* out) {
+  uint64_t bits = (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
+  while (bits >= 0x80) {
+    out->push_back(static_cast<char>((bits & 0x7f) | 0x80));
+    bits >>= 7;
+  }
+  out->push_back(static_cast<char>(bits));
+}
+
+void EncodeQuoteFlat(const BourseData& quote, std::string* out) {
+  std::size_t size = 0;
+  for (const BourseField& field : kBourseFields) size += (quote.*field.member).size() + 10;
+  out->clear();
+  out->reserve(size);
+  for (const BourseField& field : kBourseFields) {
+    const std::string& text = quote.*field.member;
+    PutLong(static_cast<int64_t>(text.size()), out);
+    out->append(text);
+  }
+}
+
+// Reads the 28 strings; false when the bytes are not exactly a BourseData encoding.
+bool DecodeQuoteFlat(std::string_view bytes, BourseData* quote) {
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  for (const BourseField& field : kBourseFields) {
+    uint64_t bits = 0;
+    for (int shift = 0;; shift += 7) {
+      if (p == end || shift > 63) return false;
+      const auto b = static_cast<unsigned char>(*p++);
+      if (shift == 63 && (b & 0x7e) != 0) return false;  // more than 64 bits
+      bits |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) break;
+    }
+    const int64_t length = static_cast<int64_t>(bits >> 1) ^ -static_cast<int64_t>(bits & 1);
+    if (length < 0 || length > end - p) return false;
+    (quote->*field.member).assign(p, static_cast<std::size_t>(length));
+    p += length;
+  }
+  return p == end;
+}
+
 tl::unexpected<Error> ParseError(std::string message) {
   return MakeError(ErrorCode::kParseError, std::move(message));
 }
@@ -262,11 +307,11 @@ struct AvroCodec::Impl {
   }
 };
 
-AvroCodec::AvroCodec(RecordType type, std::unique_ptr<Impl> impl)
-    : type_(type), impl_(std::move(impl)) {}
+AvroCodec::AvroCodec(RecordType type, QuotePath quote_path, std::unique_ptr<Impl> impl)
+    : type_(type), quote_path_(quote_path), impl_(std::move(impl)) {}
 AvroCodec::~AvroCodec() = default;
 
-Result<std::unique_ptr<AvroCodec>> AvroCodec::Create(RecordType type) {
+Result<std::unique_ptr<AvroCodec>> AvroCodec::Create(RecordType type, QuotePath quote_path) {
   auto impl = std::make_unique<Impl>();
   const std::string_view json = SchemaJson(type);
   if (avro_schema_from_json_length(json.data(), json.size(), &impl->schema) != 0) {
@@ -281,13 +326,17 @@ Result<std::unique_ptr<AvroCodec>> AvroCodec::Create(RecordType type) {
   }
   impl->writer = avro_writer_memory(impl->buffer.data(), static_cast<int64_t>(impl->buffer.size()));
   impl->reader = avro_reader_memory(impl->buffer.data(), 0);
-  return std::unique_ptr<AvroCodec>(new AvroCodec(type, std::move(impl)));
+  return std::unique_ptr<AvroCodec>(new AvroCodec(type, quote_path, std::move(impl)));
 }
 
 Status AvroCodec::Encode(const Record& record, std::string* out) {
   if (TypeOf(record) != type_) {
     return InvalidArgument("a " + std::string(EnumToString(TypeOf(record))) +
                            " record given to the " + std::string(EnumToString(type_)) + " codec");
+  }
+  if (type_ == RecordType::kBourseData && quote_path_ == QuotePath::kFlat) {
+    EncodeQuoteFlat(std::get<BourseData>(record), out);
+    return Ok();
   }
   avro_value_t* value = &impl_->value;
   avro_value_reset(value);
@@ -390,11 +439,17 @@ Status AvroCodec::Encode(const Record& record, std::string* out) {
 
 Result<Record> AvroCodec::Decode(std::string_view bytes) {
   const std::string_view type_name = EnumToString(type_);  // for the messages
-  if (!HasShape(type_, bytes)) {
+  const auto not_this_schema = [&] {
     const std::string name(type_name);
     return ParseError("the " + std::to_string(bytes.size()) + " bytes are not a " + name +
                       " record (Avro binary, schemas/avro/" + name + ".avsc)");
+  };
+  if (type_ == RecordType::kBourseData && quote_path_ == QuotePath::kFlat) {
+    Record record{std::in_place_type<BourseData>};
+    if (!DecodeQuoteFlat(bytes, &std::get<BourseData>(record))) return not_this_schema();
+    return record;
   }
+  if (!HasShape(type_, bytes)) return not_this_schema();
   avro_value_t* value = &impl_->value;
   avro_value_reset(value);
   avro_reader_memory_set_source(impl_->reader, bytes.data(), static_cast<int64_t>(bytes.size()));

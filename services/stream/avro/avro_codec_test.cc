@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
 namespace pfopt::stream {
 namespace {
@@ -39,6 +41,79 @@ TEST(AvroCodec, BourseDataRoundTripsEveryField) {
   quote.field_var_pto = "";
   const BourseData back = RoundTrip(quote);
   for (const auto& field : kBourseFields) EXPECT_EQ(back.*field.member, quote.*field.member);
+}
+
+// A quote whose fields are random bytes of random lengths: empty, short (inside std::string's own
+// buffer), and over 63 and 8191 bytes (lengths of two and three varint bytes).
+BourseData RandomQuote(std::mt19937_64& rng) {
+  BourseData quote;
+  std::uniform_int_distribution<int> byte(0, 255), kind(0, 9);
+  for (const auto& field : kBourseFields) {
+    const int k = kind(rng);
+    const std::size_t length = k < 2   ? 0
+                               : k < 7 ? static_cast<std::size_t>(rng() % 24)
+                               : k < 9 ? 60 + static_cast<std::size_t>(rng() % 200)
+                                       : 8180 + static_cast<std::size_t>(rng() % 40);
+    std::string& text = quote.*field.member;
+    for (std::size_t i = 0; i < length; ++i) text.push_back(static_cast<char>(byte(rng)));
+  }
+  return quote;
+}
+
+// The flat path (the default for BourseData) against avro-c's generic values: the same bytes for
+// random quotes, and for those bytes and every corruption of them (truncations, a trailing byte,
+// flipped bytes, forged lengths) the same decoded quote or the same rejection.
+TEST(AvroCodec, QuoteFlatPathAgreesWithAvroC) {
+  auto flat = AvroCodec::Create(RecordType::kBourseData, QuotePath::kFlat);
+  auto avro_c = AvroCodec::Create(RecordType::kBourseData, QuotePath::kAvroC);
+  ASSERT_TRUE(flat.has_value() && avro_c.has_value());
+  std::mt19937_64 rng(20261128);
+  const auto same_decoding = [&](std::string_view bytes) {
+    auto a = (*flat)->Decode(bytes);
+    auto b = (*avro_c)->Decode(bytes);
+    if (a.has_value() != b.has_value()) return false;
+    if (!a.has_value()) return a.error().code() == b.error().code();
+    for (const auto& field : kBourseFields) {
+      if (std::get<BourseData>(*a).*field.member != std::get<BourseData>(*b).*field.member) {
+        return false;
+      }
+    }
+    return true;
+  };
+  int accepted = 0, rejected = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const BourseData quote = RandomQuote(rng);
+    std::string bytes_flat, bytes_avro_c;
+    ASSERT_TRUE((*flat)->Encode(Record(quote), &bytes_flat));
+    ASSERT_TRUE((*avro_c)->Encode(Record(quote), &bytes_avro_c));
+    ASSERT_EQ(bytes_flat, bytes_avro_c) << trial;
+    auto back = (*flat)->Decode(bytes_flat);
+    ASSERT_TRUE(back.has_value()) << back.error().ToString();
+    for (const auto& field : kBourseFields) {
+      ASSERT_EQ(std::get<BourseData>(*back).*field.member, quote.*field.member) << field.name;
+    }
+    std::vector<std::string> corrupted = {bytes_flat + "x", bytes_flat + std::string(1, '\0')};
+    for (int i = 0; i < 20; ++i) {
+      corrupted.push_back(bytes_flat.substr(0, rng() % bytes_flat.size()));
+      std::string flipped = bytes_flat;
+      flipped[rng() % flipped.size()] ^= static_cast<char>(1 + rng() % 255);
+      corrupted.push_back(flipped);
+    }
+    corrupted.push_back("\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01");  // 2^63 - 1 bytes
+    corrupted.push_back("\x01");                                      // length -1
+    corrupted.push_back(std::string(11, '\x80'));                     // an endless varint
+    for (const std::string& bytes : corrupted) {
+      ASSERT_TRUE(same_decoding(bytes)) << trial;
+      ++((*flat)->Decode(bytes).has_value() ? accepted : rejected);
+    }
+  }
+  // Both outcomes occurred (a flipped string byte still decodes; a cut rarely does).
+  EXPECT_GT(accepted, 100);
+  EXPECT_GT(rejected, 100);
+  // The empty quote: 28 zero lengths.
+  std::string empty;
+  ASSERT_TRUE((*flat)->Encode(Record(BourseData{}), &empty));
+  EXPECT_EQ(empty, std::string(28, '\0'));
 }
 
 TEST(AvroCodec, StatsRoundTripExactly) {

@@ -1,6 +1,7 @@
 #include "services/stream/bus/kafka_bus.h"
 
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
@@ -217,6 +218,7 @@ class TaskThread {
 
  private:
   void Loop() {
+    ::pthread_setname_np(::pthread_self(), "pfopt:decode");  // as top and /proc show it
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
       wake_.wait(lock, [this] { return stop_ || (busy_ && task_); });
