@@ -1,15 +1,24 @@
 // Speed of the rebalancer over Kafka with Avro (bench/README.md, "Real-time rebalancer").
 //
 //   stream_kafka_bench [--mock PATH] [--ticks N] [--assets N] [--compression gzip|lz4|none]
-//                      [--linger MS] [--batch-size BYTES] [--prefill 0|1] [--rate TICKS_PER_S]
+//                      [--compression-level L] [--linger MS] [--batch-size BYTES]
+//                      [--prefill 0|1] [--rate TICKS_PER_S]
+//                      [--producer-config KEY=VALUE]... [--consumer-config KEY=VALUE]...
 //
 // Starts librdkafka's mock cluster in its own process (pfopt_kafka_mock: 3 brokers, topics of 3
-// partitions, on loopback), then, once a consumer group member has its partitions, publishes N
-// Avro-encoded BourseData quotes (KafkaBus producer: acks=all, idempotent, the given compression
-// and linger) as fast as it can, while the consumer decodes them and runs them through the
-// returns -> statistics -> metrics stages (wired directly, as in stream_bench). Prints one JSON
-// line: produce rate, consume rate (first to last tick), and the end-to-end latency of each tick
-// from the producer's clock at publish (the Kafka timestamp) to its processing, p50 / p99 in ms.
+// partitions, on loopback), then, once a consumer group member has its partitions and a warm-up
+// quote per ticker has gone through (not timed), publishes N Avro-encoded BourseData quotes
+// (KafkaBus producer with the feed's defaults: acks=all, idempotent, gzip, linger 200 ms, batch
+// 16 KiB; the flags override them) as fast as it can, while the consumer decodes them and runs
+// them through the returns -> statistics -> metrics stages (wired directly, as in stream_bench).
+// Prints one JSON line:
+//   produce_ticks_per_s   N / (first publish .. flush acknowledged)
+//   consume_ticks_per_s   N / (first .. last tick processed)
+//   through_ticks_per_s   N / (first publish .. last tick processed): the pipeline's rate
+//   end_to_end_ms_p50/p99 each tick's publish (its Kafka timestamp) to its processing
+//   cpu_us_per_tick       CPU of every thread of the bench and of the mock brokers, after
+//                         set-up, per tick; and by thread name (produce, consume, pfopt:decode,
+//                         rdk:broker<N> of producer and consumer together, mock/rdk:mock)
 // The mock has its own latencies: figures of function and throughput, not of a real cluster.
 //
 // With --prefill 1 the quotes are all published (and flushed) before the consumer starts, as
@@ -23,6 +32,7 @@
 // latencies are those of a pipeline that is not backlogged.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,6 +116,7 @@ Mock StartMock(const std::string& path, const std::string& topics) {
   if (::pipe(fds) != 0) return {};
   const pid_t pid = ::fork();
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // the brokers go with the bench, however it ends
     ::dup2(fds[1], STDOUT_FILENO);
     ::close(fds[0]);
     ::execl(path.c_str(), path.c_str(), "--topics", topics.c_str(), "--until-signal", nullptr);
@@ -168,8 +179,9 @@ int Main(int argc, char** argv) {
   int assets = 11;
   std::string compression = "gzip";
   std::map<std::string, std::string> extra_producer_config;  // --producer-config KEY=VALUE
+  std::map<std::string, std::string> extra_consumer_config;  // --consumer-config KEY=VALUE
   std::string compression_level = "-1";                      // the codec's default (gzip: 6)
-  std::string linger = "5";
+  std::string linger = "200";        // the feed's default (the original system's)
   std::string batch_size = "16384";  // the feed's default (the original system's)
   bool prefill = false;
   double rate = 0.0;  // ticks per second offered by the producer; 0 = as fast as it can
@@ -185,6 +197,8 @@ int Main(int argc, char** argv) {
       compression = value;
     else if (flag == "--producer-config" && value.find('=') != std::string::npos)
       extra_producer_config[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
+    else if (flag == "--consumer-config" && value.find('=') != std::string::npos)
+      extra_consumer_config[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
     else if (flag == "--compression-level")
       compression_level = value;
     else if (flag == "--linger")
@@ -218,6 +232,7 @@ int Main(int argc, char** argv) {
                              {"queue.buffering.max.messages", "1000000"}};
   for (const auto& [key, value] : extra_producer_config) options.producer_config[key] = value;
   options.consumer_config = {{"session.timeout.ms", "6000"}, {"fetch.wait.max.ms", "10"}};
+  for (const auto& [key, value] : extra_consumer_config) options.consumer_config[key] = value;
   auto bus = KafkaBus::Create(options);
   if (!bus) {
     std::cerr << bus.error().ToString() << "\n";
@@ -264,6 +279,11 @@ int Main(int argc, char** argv) {
   auto partitions = (*bus)->Partitions(Topic::kPrices);
   for (int32_t p = 0; p < *partitions; ++p) (void)returns.Open(p, *partitions, std::nullopt, out);
   auto consumer = (*bus)->CreateConsumer("stream-kafka-bench");
+  if (!consumer) {
+    std::cerr << consumer.error().ToString() << "\n";
+    ::kill(mock.pid, SIGTERM);
+    return 1;
+  }
   Ready ready;
   (void)(*consumer)->Subscribe({Topic::kPrices}, &ready);
   std::vector<Message> batch;
@@ -273,6 +293,7 @@ int Main(int argc, char** argv) {
   int64_t received = 0, undecodable = 0;
   int64_t first_ms = 0, last_ms = 0;
   double consumer_cpu_seconds = 0.0;
+  std::atomic<int> warm_ups_received{0};
   std::map<std::string, double> consume_cpu_end;
   const auto consume_all = [&] {
     ::pthread_setname_np(::pthread_self(), "consume");
@@ -290,7 +311,10 @@ int Main(int argc, char** argv) {
       }
       idle_since = now;
       for (const Message& m : messages) {
-        if (m.timestamp_ms == kWarmUpTimestampMs) continue;
+        if (m.timestamp_ms == kWarmUpTimestampMs) {
+          ++warm_ups_received;
+          continue;
+        }
         if (m.record == nullptr) ++undecodable;
         returns.Process(m, out);
         latencies.push_back(WallMs() - m.timestamp_ms);
@@ -308,14 +332,31 @@ int Main(int argc, char** argv) {
 
   ::pthread_setname_np(::pthread_self(), "produce");
   auto producer = (*bus)->CreateProducer();
-  // Warm-up, not timed: one quote per ticker (so every partition's leader is connected and the
-  // producer has its id), flushed; the consumer skips them by their timestamp.
-  for (int i = 0; i < assets && i < ticks; ++i) {
+  if (!producer) {
+    std::cerr << producer.error().ToString() << "\n";
+    ::kill(mock.pid, SIGTERM);
+    if (consume.joinable()) consume.detach();
+    return 1;
+  }
+  // Warm-up, not timed: one quote per ticker, flushed, so that the producer has its id and its
+  // connections to every partition's leader; unless prefilling, also received, so that the
+  // consumer is fetching every partition (librdkafka sometimes starts fetching a partition
+  // ~0.5 s after its assignment). The consumer skips them by their timestamp.
+  const int warm_ups = static_cast<int>(std::min<int64_t>(assets, ticks));
+  for (int i = 0; i < warm_ups; ++i) {
     (void)(*producer)->Publish(Topic::kPrices, keys[static_cast<std::size_t>(i)],
                                kWarmUpTimestampMs, records[static_cast<std::size_t>(i)], 0);
   }
-  if (!(*producer)->Flush(std::chrono::milliseconds(30000))) {
-    std::cerr << "the warm-up quotes were not delivered\n";
+  const Status warm_up_flushed = (*producer)->Flush(std::chrono::milliseconds(30000));
+  const int64_t warm_up_deadline = WallMs() + 30000;
+  while (!prefill && warm_up_flushed && warm_ups_received < warm_ups &&
+         WallMs() < warm_up_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!warm_up_flushed || (!prefill && warm_ups_received < warm_ups)) {
+    std::cerr << "the warm-up quotes did not go through within 30 s\n";
+    ::kill(mock.pid, SIGTERM);
+    if (consume.joinable()) consume.detach();
     return 1;
   }
   const auto bench_cpu_before = CpuByThreadName(::getpid());
