@@ -2,7 +2,7 @@
 //
 //   stream_kafka_bench [--mock PATH] [--ticks N] [--assets N] [--compression gzip|lz4|none]
 //                      [--compression-level L] [--linger MS] [--batch-size BYTES]
-//                      [--prefill 0|1] [--rate TICKS_PER_S]
+//                      [--prefill 0|1] [--rate TICKS_PER_S] [--quote-path flat|avro-c]
 //                      [--producer-config KEY=VALUE]... [--consumer-config KEY=VALUE]...
 //
 // Starts librdkafka's mock cluster in its own process (pfopt_kafka_mock: 3 brokers, topics of 3
@@ -180,6 +180,7 @@ int Main(int argc, char** argv) {
   std::string compression = "gzip";
   std::map<std::string, std::string> extra_producer_config;  // --producer-config KEY=VALUE
   std::map<std::string, std::string> extra_consumer_config;  // --consumer-config KEY=VALUE
+  QuotePath quote_path = QuotePath::kFlat;                   // --quote-path flat|avro-c
   std::string compression_level = "-1";                      // the codec's default (gzip: 6)
   std::string linger = "200";        // the feed's default (the original system's)
   std::string batch_size = "16384";  // the feed's default (the original system's)
@@ -199,6 +200,8 @@ int Main(int argc, char** argv) {
       extra_producer_config[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
     else if (flag == "--consumer-config" && value.find('=') != std::string::npos)
       extra_consumer_config[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
+    else if (flag == "--quote-path" && (value == "flat" || value == "avro-c"))
+      quote_path = value == "flat" ? QuotePath::kFlat : QuotePath::kAvroC;
     else if (flag == "--compression-level")
       compression_level = value;
     else if (flag == "--linger")
@@ -225,6 +228,7 @@ int Main(int argc, char** argv) {
   }
   KafkaBusOptions options;
   options.brokers = mock.brokers;
+  options.quote_path = quote_path;
   options.producer_config = {{"compression.codec", compression},
                              {"compression.level", compression_level},
                              {"linger.ms", linger},
@@ -401,6 +405,7 @@ int Main(int argc, char** argv) {
   nlohmann::ordered_json result = {
       {"ticks", ticks},
       {"assets", assets},
+      {"quote_path", quote_path == QuotePath::kFlat ? "flat" : "avro-c"},
       {"compression", compression},
       {"compression_level", std::stoi(compression_level)},
       {"linger_ms", std::stoi(linger)},

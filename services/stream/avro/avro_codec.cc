@@ -577,7 +577,7 @@ Result<Record> AvroCodec::Decode(std::string_view bytes) {
 Result<AvroCodec*> AvroCodecs::Get(RecordType type) {
   auto& slot = codecs_[static_cast<std::size_t>(type)];
   if (!slot) {
-    auto codec = AvroCodec::Create(type);
+    auto codec = AvroCodec::Create(type, quote_path_);
     if (!codec) return tl::unexpected(codec.error());
     slot = std::move(*codec);
   }

@@ -70,11 +70,13 @@ class AvroCodec {
 // A codec per record type, created on first use. Not thread-safe.
 class AvroCodecs {
  public:
+  explicit AvroCodecs(QuotePath quote_path = QuotePath::kFlat) : quote_path_(quote_path) {}
   Status Encode(const Record& record, std::string* out);
   Result<Record> Decode(RecordType type, std::string_view bytes);
 
  private:
   Result<AvroCodec*> Get(RecordType type);
+  QuotePath quote_path_;
   std::array<std::unique_ptr<AvroCodec>, kNumRecordTypes> codecs_;
 };
 

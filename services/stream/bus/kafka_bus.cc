@@ -157,7 +157,8 @@ class KafkaBus::KafkaProducer final : public Producer {
   }
 
  private:
-  explicit KafkaProducer(const KafkaBusOptions& options) : options_(options) {}
+  explicit KafkaProducer(const KafkaBusOptions& options)
+      : options_(options), codecs_(options.quote_path) {}
 
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
@@ -388,7 +389,8 @@ class KafkaBus::KafkaConsumer final : public Consumer {
   }
 
  private:
-  explicit KafkaConsumer(const KafkaBusOptions& options) : options_(options) {}
+  explicit KafkaConsumer(const KafkaBusOptions& options)
+      : options_(options), codecs_(options.quote_path), helper_codecs_(options.quote_path) {}
 
   // Appends the Message of a record (everything but its decoded payload) and returns true;
   // false for events (end of partition, errors), which are handled here.

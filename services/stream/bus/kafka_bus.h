@@ -34,9 +34,12 @@ struct KafkaBusOptions {
   // Timeout of metadata and watermark queries, ms. Default 10 000.
   int metadata_timeout_ms = 10000;
   // Consumers decode the second half of a polled batch of at least 256 messages on a helper
-  // thread of their own (avro-c's decode is most of a record's cost; order and results are
-  // the same either way). Off: every record is decoded on the polling thread.
+  // thread of their own (order and results are the same either way). Off: every record is
+  // decoded on the polling thread.
   bool parallel_decode = true;
+  // How quotes (BourseData) are encoded and decoded: directly (the default) or through avro-c's
+  // generic values; the same bytes either way (avro/avro_codec.h).
+  QuotePath quote_path = QuotePath::kFlat;
 
   Status Validate() const;
 };
