@@ -3,7 +3,8 @@
 #   1. release build with warnings as errors (preset ci) and all CTest labels
 #      (unit, integration, e2e, slow)
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build of the unit tests
-#   3. libFuzzer on the request parsing for 45 s (scripts/fuzz.sh; PFOPT_FUZZ_SECONDS)
+#   3. libFuzzer on the request parsing and on the Avro decoding, 45 s each (scripts/fuzz.sh;
+#      PFOPT_FUZZ_SECONDS)
 #   4. formatting and static analysis (scripts/lint.sh)
 # Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
@@ -26,7 +27,7 @@ if [[ "${1:-}" != "--quick" ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --preset asan-ubsan -j "$(nproc)"
 
-  echo "== fuzz (libFuzzer on request parsing, bounded)"
+  echo "== fuzz (libFuzzer on request parsing and Avro decoding, bounded)"
   scripts/fuzz.sh "${PFOPT_FUZZ_SECONDS:-45}"
 
   echo "== lint"
