@@ -90,6 +90,9 @@ TEST(ServiceConfig, BadValuesNameTheSetting) {
   auto range = LoadServiceConfig({{"port", "70000"}}, none);
   ASSERT_FALSE(range);
   EXPECT_EQ(range.error().field(), "port");
+  auto frames = LoadServiceConfig({{"db_checkpoint_frames", "0"}}, none);
+  ASSERT_FALSE(frames);
+  EXPECT_EQ(frames.error().field(), "db_checkpoint_frames");
   auto unknown = LoadServiceConfig({{"colour", "blue"}}, none);
   ASSERT_FALSE(unknown);
   auto missing_file = LoadServiceConfig({{"config", "/nonexistent/pfopt.conf"}}, none);

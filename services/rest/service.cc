@@ -24,6 +24,7 @@ Result<std::unique_ptr<OptimizationService>> OptimizationService::Create(
   StorageOptions storage_options;
   storage_options.read_connections = config.db_read_connections;
   storage_options.max_write_batch = config.db_write_batch;
+  storage_options.sqlite_checkpoint_frames = config.db_checkpoint_frames;
   auto storage = OpenStorage(config.db, storage_options);
   if (!storage) return tl::unexpected(storage.error());
   service->storage_ = std::move(*storage);

@@ -135,6 +135,9 @@ const std::vector<ConfigOption>& Table() {
       IntOption("db_write_batch", "PFOPT_DB_WRITE_BATCH",
                 "most writes committed in one transaction (group commit)",
                 &ServiceConfig::db_write_batch),
+      IntOption("db_checkpoint_frames", "PFOPT_DB_CHECKPOINT_FRAMES",
+                "SQLite: WAL pages after which a background thread checkpoints",
+                &ServiceConfig::db_checkpoint_frames),
       RealOption("shutdown_grace_seconds", "PFOPT_SHUTDOWN_GRACE_SECONDS",
                  "time given to in-flight requests and event delivery at SIGINT/SIGTERM",
                  &ServiceConfig::shutdown_grace_seconds),
@@ -221,6 +224,9 @@ Status ServiceConfig::Validate() const {
   if (socket_timeout_seconds < 1) return bad("socket_timeout_seconds", "must be >= 1");
   if (db_read_connections < 1) return bad("db_read_connections", "must be >= 1");
   if (db_write_batch < 1) return bad("db_write_batch", "must be >= 1");
+  if (db_checkpoint_frames < 1 || db_checkpoint_frames > 1000000) {
+    return bad("db_checkpoint_frames", "must be in 1..1000000");
+  }
   if (!(shutdown_grace_seconds >= 0.0)) return bad("shutdown_grace_seconds", "must be >= 0");
   if (kafka_topic.empty()) return bad("kafka_topic", "must not be empty");
   if (max_backtest_cells < 1) return bad("max_backtest_cells", "must be >= 1");

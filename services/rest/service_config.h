@@ -34,6 +34,7 @@ struct ServiceConfig {
   std::string kafka_topic = "portfolio-optimized";
   int db_read_connections = 4;           // database connections for reads
   int db_write_batch = 256;              // writes committed per transaction at most (group commit)
+  int db_checkpoint_frames = 1000;       // SQLite: WAL pages between background checkpoints
   double shutdown_grace_seconds = 10.0;  // how long in-flight work may take after SIGTERM
   bool access_log = false;               // one line per request on stderr
   // POST /api/v1/backtest (docs/service.md, "Backtests"): the most work one backtest may ask
