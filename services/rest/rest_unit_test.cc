@@ -2,6 +2,7 @@
 // event document, the HTTP mapping of errors.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -40,12 +41,30 @@ TEST(Timestamp, FormatsAndParsesIso8601) {
   }
 }
 
-TEST(Uuid, IsVersion4AndUnique) {
-  const std::regex form("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+// Version 7 (RFC 9562): the first 48 bits are the Unix time in ms, so ids sort by creation to
+// the millisecond; the rest is random, so they are unique.
+TEST(Uuid, IsVersion7TimeOrderedAndUnique) {
+  const std::regex form("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
   std::set<std::string> seen;
+  std::string previous;
   for (int i = 0; i < 1000; ++i) {
+    const long long before = now_ms();
     const std::string id = NewUuid();
+    const long long after = now_ms();
     EXPECT_TRUE(std::regex_match(id, form)) << id;
+    const long long stamp = std::stoll(id.substr(0, 8) + id.substr(9, 4), nullptr, 16);
+    EXPECT_GE(stamp, before) << id;
+    EXPECT_LE(stamp, after) << id;
+    // Later ids sort later, except within one millisecond.
+    if (!previous.empty() && previous.substr(0, 13) != id.substr(0, 13)) {
+      EXPECT_LT(previous, id);
+    }
+    previous = id;
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);

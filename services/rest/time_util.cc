@@ -1,5 +1,6 @@
 #include "services/rest/time_util.h"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <random>
@@ -158,10 +159,12 @@ std::string NewUuid() {
     std::seed_seq seed{device(), device(), device(), device()};
     return std::mt19937_64(seed);
   }());
-  std::uint64_t high = generator();
-  std::uint64_t low = generator();
-  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
-  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;    // variant 10
+  const auto unix_ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  std::uint64_t high = (unix_ms << 16) | (generator() & 0x0FFFULL) | 0x7000ULL;       // version 7
+  std::uint64_t low = (generator() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant
   char buffer[40];
   std::snprintf(buffer, sizeof(buffer), "%08x-%04x-%04x-%04x-%012llx",
                 static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),

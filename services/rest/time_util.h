@@ -28,7 +28,9 @@ TimePoint StartOfDay(TimePoint t);
 // zone (UTC), and ' ' instead of 'T'. Errors name `field`.
 Result<TimePoint> ParseTimestamp(std::string_view text, const std::string& field = {});
 
-// A random (version 4) UUID in the canonical 36-character form.
+// A time-ordered (version 7, RFC 9562) UUID in the canonical 36-character form: the Unix time
+// in milliseconds (48 bits), then 74 random bits. Ids made later sort later (to the
+// millisecond), so new rows land at the end of the id index instead of on a random page.
 std::string NewUuid();
 
 }  // namespace pfopt::rest
