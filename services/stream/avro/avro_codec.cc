@@ -80,9 +80,15 @@ class ShapeReader {
     p_ += n;
     return true;
   }
-  bool Bytes() {
+  // A string or bytes: its length, then that many bytes (returned in *out).
+  bool Bytes(std::string_view* out = nullptr) {
     int64_t length;
-    return Long(&length) && Skip(length);
+    if (!Long(&length) || !Skip(length)) return false;
+    if (out != nullptr) {
+      *out = std::string_view(reinterpret_cast<const char*>(p_ - length),
+                              static_cast<std::size_t>(length));
+    }
+    return true;
   }
   bool Map(int depth) {
     for (;;) {
@@ -162,23 +168,13 @@ void EncodeQuoteFlat(const BourseData& quote, std::string* out) {
 
 // Reads the 28 strings; false when the bytes are not exactly a BourseData encoding.
 bool DecodeQuoteFlat(std::string_view bytes, BourseData* quote) {
-  const char* p = bytes.data();
-  const char* const end = p + bytes.size();
+  ShapeReader reader(bytes);
+  std::string_view text;
   for (const BourseField& field : kBourseFields) {
-    uint64_t bits = 0;
-    for (int shift = 0;; shift += 7) {
-      if (p == end || shift > 63) return false;
-      const auto b = static_cast<unsigned char>(*p++);
-      if (shift == 63 && (b & 0x7e) != 0) return false;  // more than 64 bits
-      bits |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) break;
-    }
-    const int64_t length = static_cast<int64_t>(bits >> 1) ^ -static_cast<int64_t>(bits & 1);
-    if (length < 0 || length > end - p) return false;
-    (quote->*field.member).assign(p, static_cast<std::size_t>(length));
-    p += length;
+    if (!reader.Bytes(&text)) return false;
+    (quote->*field.member).assign(text);
   }
-  return p == end;
+  return reader.AtEnd();
 }
 
 tl::unexpected<Error> ParseError(std::string message) {
