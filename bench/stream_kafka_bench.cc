@@ -186,36 +186,47 @@ int Main(int argc, char** argv) {
   std::string batch_size = "16384";  // the feed's default (the original system's)
   bool prefill = false;
   double rate = 0.0;  // ticks per second offered by the producer; 0 = as fast as it can
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--mock")
-      mock_path = value;
-    else if (flag == "--ticks")
-      ticks = std::stoll(value);
-    else if (flag == "--assets")
-      assets = std::stoi(value);
-    else if (flag == "--compression")
-      compression = value;
-    else if (flag == "--producer-config" && value.find('=') != std::string::npos)
-      extra_producer_config[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
-    else if (flag == "--consumer-config" && value.find('=') != std::string::npos)
-      extra_consumer_config[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
-    else if (flag == "--quote-path" && (value == "flat" || value == "avro-c"))
-      quote_path = value == "flat" ? QuotePath::kFlat : QuotePath::kAvroC;
-    else if (flag == "--compression-level")
-      compression_level = value;
-    else if (flag == "--linger")
-      linger = value;
-    else if (flag == "--batch-size")
-      batch_size = value;
-    else if (flag == "--prefill")
-      prefill = value == "1";
-    else if (flag == "--rate")
-      rate = std::stod(value);
-    else {
-      std::cerr << "unknown flag " << flag << "\n";
+  if (argc % 2 == 0) {
+    std::cerr << "flags come in pairs: --flag value (" << argv[argc - 1] << " has no value)\n";
+    return 2;
+  }
+  for (int i = 1; i + 1 < argc; i += 2) try {
+      const std::string flag = argv[i], value = argv[i + 1];
+      if (flag == "--mock")
+        mock_path = value;
+      else if (flag == "--ticks")
+        ticks = std::stoll(value);
+      else if (flag == "--assets")
+        assets = std::stoi(value);
+      else if (flag == "--compression")
+        compression = value;
+      else if (flag == "--producer-config" && value.find('=') != std::string::npos)
+        extra_producer_config[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
+      else if (flag == "--consumer-config" && value.find('=') != std::string::npos)
+        extra_consumer_config[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
+      else if (flag == "--quote-path" && (value == "flat" || value == "avro-c"))
+        quote_path = value == "flat" ? QuotePath::kFlat : QuotePath::kAvroC;
+      else if (flag == "--compression-level")
+        compression_level = value;
+      else if (flag == "--linger")
+        linger = value;
+      else if (flag == "--batch-size")
+        batch_size = value;
+      else if (flag == "--prefill")
+        prefill = value == "1";
+      else if (flag == "--rate")
+        rate = std::stod(value);
+      else {
+        std::cerr << "unknown flag or bad value: " << flag << " " << value << "\n";
+        return 2;
+      }
+    } catch (const std::exception&) {
+      std::cerr << "not a number: " << argv[i] << " " << argv[i + 1] << "\n";
       return 2;
     }
+  if (ticks < 1 || assets < 1 || rate < 0.0) {
+    std::cerr << "--ticks and --assets must be >= 1, --rate >= 0\n";
+    return 2;
   }
   SetLogLevel(LogLevel::kWarning);
   TopicNames names;
@@ -226,6 +237,13 @@ int Main(int argc, char** argv) {
     std::cerr << "cannot start the mock cluster " << mock_path << "\n";
     return 1;
   }
+  // From here a failure ends the process at once: the mock must not outlive the bench, and the
+  // consumer thread may be running.
+  const auto fail = [&](const std::string& message) {
+    std::cerr << message << "\n";
+    ::kill(mock.pid, SIGTERM);
+    std::_Exit(1);
+  };
   KafkaBusOptions options;
   options.brokers = mock.brokers;
   options.quote_path = quote_path;
@@ -238,10 +256,7 @@ int Main(int argc, char** argv) {
   options.consumer_config = {{"session.timeout.ms", "6000"}, {"fetch.wait.max.ms", "10"}};
   for (const auto& [key, value] : extra_consumer_config) options.consumer_config[key] = value;
   auto bus = KafkaBus::Create(options);
-  if (!bus) {
-    std::cerr << bus.error().ToString() << "\n";
-    return 1;
-  }
+  if (!bus) fail(bus.error().ToString());
 
   // The portfolio and its quotes.
   PortfolioConfig config;
@@ -283,11 +298,7 @@ int Main(int argc, char** argv) {
   auto partitions = (*bus)->Partitions(Topic::kPrices);
   for (int32_t p = 0; p < *partitions; ++p) (void)returns.Open(p, *partitions, std::nullopt, out);
   auto consumer = (*bus)->CreateConsumer("stream-kafka-bench");
-  if (!consumer) {
-    std::cerr << consumer.error().ToString() << "\n";
-    ::kill(mock.pid, SIGTERM);
-    return 1;
-  }
+  if (!consumer) fail(consumer.error().ToString());
   Ready ready;
   (void)(*consumer)->Subscribe({Topic::kPrices}, &ready);
   std::vector<Message> batch;
@@ -336,12 +347,7 @@ int Main(int argc, char** argv) {
 
   ::pthread_setname_np(::pthread_self(), "produce");
   auto producer = (*bus)->CreateProducer();
-  if (!producer) {
-    std::cerr << producer.error().ToString() << "\n";
-    ::kill(mock.pid, SIGTERM);
-    if (consume.joinable()) consume.detach();
-    return 1;
-  }
+  if (!producer) fail(producer.error().ToString());
   // Warm-up, not timed: one quote per ticker, flushed, so that the producer has its id and its
   // connections to every partition's leader; unless prefilling, also received, so that the
   // consumer is fetching every partition (librdkafka sometimes starts fetching a partition
@@ -358,10 +364,7 @@ int Main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   if (!warm_up_flushed || (!prefill && warm_ups_received < warm_ups)) {
-    std::cerr << "the warm-up quotes did not go through within 30 s\n";
-    ::kill(mock.pid, SIGTERM);
-    if (consume.joinable()) consume.detach();
-    return 1;
+    fail("the warm-up quotes did not go through within 30 s");
   }
   const auto bench_cpu_before = CpuByThreadName(::getpid());
   const auto mock_cpu_before = CpuByThreadName(mock.pid);
